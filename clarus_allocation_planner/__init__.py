@@ -1,0 +1,1 @@
+"""Plain-Python allocation planner: who gets scarce stock, in a deterministic order."""

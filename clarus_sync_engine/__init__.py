@@ -1,0 +1,1 @@
+"""Plain-Python Xero sync engine: planning, pacing, retry classification, payload mapping."""

@@ -1,0 +1,15 @@
+{
+    "name": "Clarus Xero Connector",
+    "summary": "Keep Odoo invoices, credit notes, purchase orders and payments in step with Xero",
+    "version": "19.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "author": "Clarus",
+    "website": "https://github.com/clarus-erp/clarus",
+    "license": "LGPL-3",
+    "depends": ["account", "sale_stock", "purchase_stock", "stock_delivery"],
+    "external_dependencies": {"python": ["xero_python", "requests_oauthlib"]},
+    "data": [],
+    "demo": [],
+    "installable": True,
+    "application": True,
+}
