@@ -1,0 +1,16 @@
+from . import (
+    account_move,
+    clarus_xero_binding,
+    clarus_xero_connection,
+    clarus_xero_document,
+    clarus_xero_job,
+    clarus_xero_mapping,
+    clarus_xero_push,
+    clarus_xero_reference,
+    clarus_xero_sync_mixin,
+    product_product,
+    purchase_order,
+    res_partner,
+    sale_order,
+    stock_picking,
+)

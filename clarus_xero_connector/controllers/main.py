@@ -1,0 +1,30 @@
+from werkzeug.exceptions import BadRequest, Forbidden
+
+from odoo import http
+from odoo.http import request
+
+from ..models.clarus_xero_connection import TOKEN_ERRORS
+
+
+class ClarusXeroOAuth(http.Controller):
+    @http.route("/clarus_xero/oauth/callback", type="http", auth="user", methods=["GET"])
+    def oauth_callback(self, code=None, state=None, error=None, **_kw):
+        """Xero sends the user back here. The state must be the one this connection issued
+        (CSRF): an unknown or reused state is refused and changes nothing."""
+        if error:
+            raise BadRequest(f"Xero refused the authorisation: {error}")
+        Connection = request.env["clarus.xero.connection"]
+        if not request.env.user.has_group("account.group_account_manager"):
+            raise Forbidden("Only accounting administrators can connect Xero.")
+        conn = Connection._find_by_oauth_state(state)
+        if conn and conn.company_id not in request.env.user.company_ids:
+            conn = Connection.browse()
+        if not conn or not code:
+            raise BadRequest("This authorisation link is not valid or was already used.")
+        try:
+            conn._complete_authorization(code)
+        except TOKEN_ERRORS as exc:
+            conn.sudo().last_error = str(exc)
+        return request.redirect(
+            f"/odoo/action-clarus_xero_connector.clarus_xero_connection_action/{conn.id}"
+        )

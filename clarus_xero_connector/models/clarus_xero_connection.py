@@ -1,0 +1,392 @@
+import secrets
+from datetime import timedelta
+
+import requests
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from clarus_sync_engine import client as xero_client
+from clarus_sync_engine import oauth, tokens
+from clarus_sync_engine.retry import InvalidGrant
+
+# What can go wrong talking to the token endpoint, besides a refused grant.
+TOKEN_ERRORS = (tokens.TokenRefreshError, oauth.OAuthFlowError, requests.RequestException)
+
+DEFAULT_SCOPE = (
+    "openid profile email offline_access accounting.contacts accounting.settings "
+    "accounting.transactions accounting.invoices accounting.payments"
+)
+# Refresh this long before the access token expires, so no call goes out with a token
+# that dies on the way.
+REFRESH_MARGIN = timedelta(seconds=120)
+SECRET_GROUP = "base.group_system"
+
+
+class ClarusXeroConnection(models.Model):
+    _name = "clarus.xero.connection"
+    _description = "Xero Connection"
+    _inherit = ["mail.thread"]
+    _order = "company_id, id"
+
+    name = fields.Char(required=True, default="Xero")
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Not connected"),
+            ("choose_tenant", "Choose organisation"),
+            ("connected", "Connected"),
+            ("needs_reauth", "Needs re-authorisation"),
+            ("disconnected", "Disconnected"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+    )
+    # Where to reach Xero: the real service or any Xero-compatible server.
+    api_base_url = fields.Char(required=True, default="https://api.xero.com")
+    identity_base_url = fields.Char(required=True, default="https://identity.xero.com")
+    login_base_url = fields.Char(required=True, default="https://login.xero.com")
+    scope = fields.Char(required=True, default=DEFAULT_SCOPE)
+
+    client_id = fields.Char(groups=SECRET_GROUP)
+    client_secret = fields.Char(groups=SECRET_GROUP)
+    webhook_key = fields.Char(groups=SECRET_GROUP)
+    access_token = fields.Char(groups=SECRET_GROUP, copy=False)
+    refresh_token = fields.Char(groups=SECRET_GROUP, copy=False)
+    token_expires_at = fields.Datetime(groups=SECRET_GROUP, copy=False)
+    oauth_state = fields.Char(groups=SECRET_GROUP, copy=False)
+    oauth_code_verifier = fields.Char(groups=SECRET_GROUP, copy=False)
+    available_tenants = fields.Json(copy=False)
+
+    tenant_id = fields.Char("Xero Tenant ID", copy=False, tracking=True)
+    tenant_name = fields.Char("Xero Organisation", copy=False, tracking=True)
+    last_refresh_at = fields.Datetime(copy=False, readonly=True)
+    last_error = fields.Text(copy=False, readonly=True)
+
+    # Behaviour settings.
+    invoice_status = fields.Selection(
+        [("AUTHORISED", "Approved (AUTHORISED)"), ("DRAFT", "Draft")],
+        default="AUTHORISED",
+        required=True,
+    )
+    include_product_description = fields.Boolean(default=True)
+    lock_after_export = fields.Boolean(default=True)
+    tracked_items = fields.Boolean("Track items as inventory in Xero", default=False)
+    tracking_source = fields.Selection(
+        [("warehouse", "Warehouse"), ("team", "Sales team"), ("analytic", "Analytic account")],
+        default="warehouse",
+        required=True,
+    )
+    tracking_category_name = fields.Char(default="Region")
+    default_sales_account_code = fields.Char(default="200")
+    default_expense_account_code = fields.Char(default="310")
+    inventory_account_code = fields.Char(default="630")
+    default_tax_type = fields.Char()
+    api_calls_today = fields.Integer(readonly=True, copy=False)
+    api_calls_day = fields.Date(readonly=True, copy=False)
+    day_limit_remaining = fields.Integer(readonly=True, copy=False)
+    minute_limit_remaining = fields.Integer(readonly=True, copy=False)
+
+    _company_active_uniq = models.UniqueIndex(
+        "(company_id) WHERE active",
+        "A company can have only one active Xero connection.",
+    )
+
+    # ------------------------------------------------------------------ OAuth
+
+    def _redirect_uri(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        return f"{base}/clarus_xero/oauth/callback"
+
+    def action_authorize(self):
+        """Start the authorisation-code flow with PKCE and a one-time state."""
+        self.ensure_one()
+        conn = self.sudo()
+        if not conn.client_id:
+            raise UserError(self.env._("Enter the Xero app's client ID before connecting."))
+        verifier = oauth.new_code_verifier()
+        state = f"{self.id}.{secrets.token_urlsafe(24)}"
+        conn.write({"oauth_state": state, "oauth_code_verifier": verifier})
+        url = oauth.authorization_url(
+            f"{conn.login_base_url.rstrip('/')}/identity/connect/authorize",
+            conn.client_id, self._redirect_uri(), conn.scope, state, verifier,
+        )
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    @api.model
+    def _find_by_oauth_state(self, state):
+        """The connection that issued this state, or an empty recordset."""
+        if not state or "." not in state:
+            return self.browse()
+        conn_id = state.split(".", 1)[0]
+        if not conn_id.isdigit():
+            return self.browse()
+        conn = self.sudo().browse(int(conn_id)).exists()
+        if not conn or not conn.oauth_state or not secrets.compare_digest(conn.oauth_state, state):
+            return self.browse()
+        return conn
+
+    def _complete_authorization(self, code):
+        """Exchange the code for tokens, then list the organisations it grants."""
+        self.ensure_one()
+        conn = self.sudo()
+        token = oauth.exchange_code(
+            client_id=conn.client_id,
+            client_secret=conn.client_secret,
+            code=code,
+            redirect_uri=self._redirect_uri(),
+            code_verifier=conn.oauth_code_verifier,
+            token_url=conn._token_url(),
+        )
+        conn.write({"oauth_state": False, "oauth_code_verifier": False})
+        conn._store_token(token)
+        tenants = conn._gateway().connections()
+        conn.available_tenants = tenants
+        if len(tenants) == 1:
+            conn._select_tenant(tenants[0]["tenantId"])
+        else:
+            conn.state = "choose_tenant"
+        return conn
+
+    def _select_tenant(self, tenant_id):
+        self.ensure_one()
+        tenants = {t["tenantId"]: t for t in (self.available_tenants or [])}
+        if tenant_id not in tenants:
+            raise UserError(self.env._("That organisation was not part of this authorisation."))
+        self.write(
+            {
+                "tenant_id": tenant_id,
+                "tenant_name": tenants[tenant_id].get("tenantName"),
+                "state": "connected",
+                "last_error": False,
+            }
+        )
+        self.message_post(
+            body=self.env._("Connected to Xero organisation %s.", self.tenant_name)
+        )
+
+    def action_disconnect(self):
+        for conn in self.sudo():
+            if conn.refresh_token:
+                try:
+                    oauth.revoke_token(
+                        conn.client_id, conn.client_secret, conn.refresh_token,
+                        f"{conn.identity_base_url.rstrip('/')}/connect/revocation",
+                    )
+                except TOKEN_ERRORS as exc:
+                    conn.message_post(body=self.env._("Revocation failed: %s", exc))
+            conn.write(
+                {
+                    "state": "disconnected",
+                    "access_token": False,
+                    "refresh_token": False,
+                    "token_expires_at": False,
+                    "tenant_id": False,
+                    "tenant_name": False,
+                }
+            )
+        return True
+
+    # ---------------------------------------------------------------- tokens
+
+    def _token_url(self):
+        return f"{self.identity_base_url.rstrip('/')}/connect/token"
+
+    def _store_token(self, token):
+        expires_in = int(token.get("expires_in") or 1800)
+        self.sudo().write(
+            {
+                "access_token": token["access_token"],
+                "refresh_token": token.get("refresh_token") or self.sudo().refresh_token,
+                "token_expires_at": fields.Datetime.now() + timedelta(seconds=expires_in),
+                "last_refresh_at": fields.Datetime.now(),
+            }
+        )
+
+    def _lock_for_refresh(self):
+        """Row lock: one refresh at a time per connection, across workers."""
+        self.env.cr.execute(
+            "SELECT id FROM clarus_xero_connection WHERE id = %s FOR NO KEY UPDATE", [self.id]
+        )
+        self.invalidate_recordset()
+
+    def _ensure_fresh_token(self, force=False):
+        """Return a valid access token, refreshing under the row lock when due.
+
+        The caller commits soon after (the push cron does): the rotated refresh token
+        must be durable, and the lock is held until then.
+        """
+        self.ensure_one()
+        conn = self.sudo()
+        if conn.state == "needs_reauth":
+            raise InvalidGrant(conn.last_error or "re-authorisation needed")
+        if not force and conn._token_is_fresh():
+            return conn.access_token
+        conn._lock_for_refresh()
+        if not force and conn._token_is_fresh():
+            return conn.access_token  # another worker refreshed while we waited
+        try:
+            token = tokens.refresh_token(
+                conn.client_id, conn.client_secret, conn.refresh_token, conn._token_url()
+            )
+        except InvalidGrant as exc:
+            conn._mark_needs_reauth(str(exc))
+            raise
+        conn._store_token(token)
+        return conn.access_token
+
+    def _token_is_fresh(self):
+        return bool(
+            self.access_token
+            and self.token_expires_at
+            and self.token_expires_at > fields.Datetime.now() + REFRESH_MARGIN
+        )
+
+    def _mark_needs_reauth(self, reason):
+        """Stop sending until someone re-authorises. Tokens stay as they are."""
+        self.sudo().write(
+            {
+                "state": "needs_reauth",
+                "last_error": self.env._(
+                    "Xero refused the stored authorisation (%s). Click 'Connect to Xero' "
+                    "to authorise again; nothing is sent until then.",
+                    reason,
+                ),
+            }
+        )
+
+    @api.model
+    def _cron_keep_alive(self):
+        """Refresh idle connections: Xero expires refresh tokens unused for 60 days."""
+        stale = fields.Datetime.now() - timedelta(days=20)
+        for conn in self.sudo().search(
+            [("state", "=", "connected"), "|", ("last_refresh_at", "=", False),
+             ("last_refresh_at", "<", stale)]
+        ):
+            try:
+                conn._ensure_fresh_token(force=True)
+            except InvalidGrant:
+                continue
+            except TOKEN_ERRORS as exc:
+                conn.last_error = str(exc)
+
+    # --------------------------------------------------------------- gateway
+
+    def _token_dict(self):
+        conn = self.sudo()
+        # No expires_at: the SDK must never refresh on its own, outside our lock.
+        return {
+            "access_token": conn.access_token,
+            "refresh_token": conn.refresh_token,
+            "token_type": "Bearer",
+            "expires_in": 1800,
+            "scope": conn.scope.split(),
+        }
+
+    def _gateway(self, pacer=None):
+        """The only place secrets leave the database: the SDK client for this connection."""
+        self.ensure_one()
+        conn = self.sudo()
+        return xero_client.make_gateway(
+            conn.client_id,
+            conn.client_secret,
+            token_getter=conn._token_dict,
+            token_saver=conn._store_token,
+            api_base_url=conn.api_base_url.rstrip("/"),
+            identity_base_url=conn.identity_base_url.rstrip("/"),
+            pacer=pacer,
+        )
+
+    def _record_rate_headers(self, headers):
+        """Keep the day's call count and the remaining limits for the dashboard."""
+        today = fields.Date.context_today(self)
+        vals = {}
+        if self.api_calls_day != today:
+            vals.update(api_calls_day=today, api_calls_today=0)
+        vals["api_calls_today"] = vals.get("api_calls_today", self.api_calls_today) + 1
+        lower = {k.lower(): v for k, v in (headers or {}).items()}
+        if "x-daylimit-remaining" in lower:
+            vals["day_limit_remaining"] = int(lower["x-daylimit-remaining"])
+        if "x-minlimit-remaining" in lower:
+            vals["minute_limit_remaining"] = int(lower["x-minlimit-remaining"])
+        self.sudo().write(vals)
+
+    def _check_ready(self):
+        """Raise a plain message when this connection cannot send now."""
+        self.ensure_one()
+        if self.state == "needs_reauth":
+            raise UserError(self.last_error)
+        if self.state != "connected" or not self.tenant_id:
+            raise UserError(
+                self.env._("The Xero connection of %s is not connected.", self.company_id.name)
+            )
+
+    @api.model
+    def _for_company(self, company):
+        return self.search([("company_id", "=", company.id)], limit=1)
+
+    # ------------------------------------------------------------- dashboard
+
+    job_pending_count = fields.Integer(compute="_compute_job_counts")
+    job_running_count = fields.Integer(compute="_compute_job_counts")
+    job_failed_count = fields.Integer(compute="_compute_job_counts")
+    job_done_today_count = fields.Integer(compute="_compute_job_counts")
+    day_limit = fields.Integer(default=5000, help="Xero's daily call limit for this organisation.")
+
+    def _compute_job_counts(self):
+        Job = self.env["clarus.xero.job"]
+        counts = {
+            (conn.id, state): count
+            for conn, state, count in Job._read_group(
+                [("connection_id", "in", self.ids)], ["connection_id", "state"], ["__count"]
+            )
+        }
+        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        done_today = dict(
+            (conn.id, count)
+            for conn, count in Job._read_group(
+                [("connection_id", "in", self.ids), ("state", "=", "done"),
+                 ("done_at", ">=", today)],
+                ["connection_id"], ["__count"],
+            )
+        )
+        for conn in self:
+            conn.job_pending_count = counts.get((conn.id, "pending"), 0)
+            conn.job_running_count = counts.get((conn.id, "running"), 0)
+            conn.job_failed_count = counts.get((conn.id, "failed"), 0)
+            conn.job_done_today_count = done_today.get(conn.id, 0)
+
+    def action_open_errors(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "clarus_xero_connector.clarus_xero_job_action_errors"
+        )
+        action["domain"] = [("state", "=", "failed"), ("connection_id", "in", self.ids)]
+        return action
+
+    def action_choose_tenant(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "clarus.xero.tenant.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_connection_id": self.id},
+        }
+
+    def action_import_reference_data(self):
+        """One-click import of accounts, tax rates, currencies, tracking, items, contacts."""
+        self.ensure_one()
+        self._check_ready()
+        self._ensure_fresh_token()
+        counts = self.env["clarus.xero.reference"]._import_from_xero(self)
+        self.message_post(
+            body=self.env._(
+                "Imported from Xero: %s.",
+                ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items()),
+            )
+        )
+        return True

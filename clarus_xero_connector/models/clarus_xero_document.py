@@ -1,0 +1,221 @@
+from odoo import api, models
+
+from clarus_sync_engine import contacts, mapping
+
+
+class ClarusXeroDocument(models.AbstractModel):
+    """Odoo records -> plain data -> Xero elements, for one connection.
+
+    Reads records and mappings; the mapping decisions live in ``clarus_sync_engine``.
+    Each builder returns ``(element, problems)``: a non-empty ``problems`` list means the
+    record is not sent and fails alone with those sentences.
+    """
+
+    _name = "clarus.xero.document"
+    _description = "Xero document builder"
+
+    # ---------------------------------------------------------------- context
+
+    @api.model
+    def _context_for(self, connection):
+        """What every builder needs, read once per run: mappings and Xero's reference data."""
+        Reference = self.env["clarus.xero.reference"]
+        refs = Reference.search([("connection_id", "=", connection.id)])
+        known = {}
+        if refs:
+            active = refs.filtered(lambda r: (r.status or "ACTIVE") == "ACTIVE")
+            by_kind = {}
+            for ref in active:
+                by_kind.setdefault(ref.kind, self.env["clarus.xero.reference"])
+                by_kind[ref.kind] |= ref
+            known = {
+                "currencies": set(by_kind.get("currency", Reference).mapped("code")),
+                "account_codes": set(by_kind.get("account", Reference).mapped("code")),
+                "tax_types": set(by_kind.get("tax_rate", Reference).mapped("code")),
+                "tax_rates": {r.code: r.rate for r in by_kind.get("tax_rate", Reference)},
+            }
+        return {
+            "connection": connection,
+            "maps": self.env["clarus.xero.mapping"]._lookup(connection),
+            "known": known,
+        }
+
+    def _binding_id(self, ctx, record):
+        binding = self.env["clarus.xero.binding"]._get(ctx["connection"], record)
+        return binding.xero_id if binding else None
+
+    # ---------------------------------------------------------------- contacts
+
+    @api.model
+    def _contact_element(self, ctx, partner, taken_names=()):
+        data = partner._clarus_xero_contact_data()
+        data["ref"] = data["contact_number"]
+        data["name"] = contacts.disambiguate_name(data["name"], taken_names, data["ref"])
+        return mapping.contact_payload(data), []
+
+    # ------------------------------------------------------------------- items
+
+    @api.model
+    def _item_element(self, ctx, product):
+        conn = ctx["connection"]
+        data = product._clarus_xero_item_data()
+        tracked = bool(conn.tracked_items and data["is_storable"])
+        tax = product.taxes_id.filtered(lambda t: t.company_id == conn.company_id)[:1]
+        accounts = {
+            "sales_account": self._account_code(ctx, product.property_account_income_id)
+            or conn.default_sales_account_code,
+            "sales_tax_type": ctx["maps"]["tax"].get(tax.id) or conn.default_tax_type or None,
+            "purchase_account": conn.default_expense_account_code,
+            "cogs_account": conn.default_expense_account_code,
+            "inventory_account": conn.inventory_account_code,
+        }
+        payload = mapping.item_payload(
+            {
+                "default_code": data["code"],
+                "name": data["name"],
+                "description": data["description"],
+                "purchase_description": data["purchase_description"],
+                "list_price": data["sale_price"],
+                "standard_price": data["cost"],
+                "sale_ok": product.sale_ok,
+                "purchase_ok": product.purchase_ok,
+            },
+            tracked,
+            accounts,
+        )
+        return payload, mapping.validate_item(payload, ctx["known"])
+
+    def _account_code(self, ctx, account):
+        return ctx["maps"]["account"].get(account.id) if account else None
+
+    # -------------------------------------------------- invoices, credit notes
+
+    @api.model
+    def _move_element(self, ctx, move):
+        conn = ctx["connection"]
+        data = self._move_data(ctx, move)
+        if move.move_type == "out_refund":
+            payload = mapping.credit_note_payload(data)
+        else:
+            payload = mapping.invoice_payload(data)
+        problems = self._line_problems(move)
+        problems += mapping.validate_invoice(payload, ctx["known"])
+        if conn.invoice_status == "DRAFT":
+            payload["Status"] = "DRAFT"
+        return payload, problems
+
+    def _move_data(self, ctx, move):
+        conn = ctx["connection"]
+        orders = move.invoice_line_ids.sale_line_ids.order_id
+        return {
+            "number": move.name,
+            "type": "ACCREC",
+            "sale_order_ref": ", ".join(orders.mapped("name")) or None,
+            "origin_ref": move.reversed_entry_id.name or None,
+            "date": move.invoice_date,
+            "due_date": move.invoice_date_due,
+            "currency": move.currency_id.name,
+            "rate": self._currency_rate(move),
+            "contact_id": self._binding_id(ctx, move.partner_id.commercial_partner_id),
+            "status": conn.invoice_status,
+            "line_amount_types": self._line_amount_types(move),
+            "rounding": move.company_id.tax_calculation_rounding_method,
+            "amount_total": move.amount_total,
+            "amount_tax": move.amount_tax,
+            "lines": [self._line_data(ctx, move, line) for line in self._product_lines(move)],
+        }
+
+    def _product_lines(self, move):
+        return move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+
+    def _currency_rate(self, move):
+        if move.currency_id == move.company_id.currency_id or not move.amount_total_signed:
+            return None
+        # Xero's CurrencyRate: document-currency units per one unit of the base currency.
+        return round(abs(move.amount_total / move.amount_total_signed), 6)
+
+    def _line_amount_types(self, move):
+        taxes = move.invoice_line_ids.tax_ids
+        if not taxes:
+            return "NoTax"
+        return "Inclusive" if all(taxes.mapped("price_include")) else "Exclusive"
+
+    def _line_data(self, ctx, move, line):
+        conn = ctx["connection"]
+        product = line.product_id
+        description = line.name or product.display_name
+        if not conn.include_product_description and product:
+            description = product.display_name
+        tax = line.tax_ids[:1]
+        return {
+            "item_code": product.default_code or None,
+            "description": description,
+            "quantity": line.quantity,
+            "price_unit": line.price_unit,
+            "discount": line.discount,
+            "account_code": self._account_code(ctx, line.account_id)
+            or conn.default_sales_account_code,
+            "tax_type": (ctx["maps"]["tax"].get(tax.id) if tax else "NONE")
+            or (conn.default_tax_type if tax else None),
+            "tax_rate": self._tax_rate(tax),
+            "tracking": self._tracking(ctx, move, line),
+        }
+
+    def _tax_rate(self, tax):
+        if not tax:
+            return 0
+        return tax.amount if tax.amount_type == "percent" else None
+
+    def _line_problems(self, move):
+        problems = []
+        for index, line in enumerate(self._product_lines(move), start=1):
+            if len(line.tax_ids) > 1:
+                problems.append(self.env._(
+                    "Line %(index)s (%(name)s) has %(count)s taxes; Xero takes one tax rate "
+                    "per line. Use a single (group) tax mapped to one Xero tax rate.",
+                    index=index, name=line.name or "", count=len(line.tax_ids),
+                ))
+        return problems
+
+    def _tracking(self, ctx, move, line):
+        conn = ctx["connection"]
+        maps = ctx["maps"]
+        option = None
+        if conn.tracking_source == "warehouse":
+            warehouse = line.sale_line_ids.order_id.warehouse_id[:1]
+            option = maps["warehouse"].get(warehouse.id)
+        elif conn.tracking_source == "team":
+            option = maps["team"].get(move.team_id.id)
+        elif conn.tracking_source == "analytic":
+            for account_id in (line.analytic_distribution or {}):
+                first_id = int(str(account_id).split(",")[0])
+                option = maps["analytic"].get(first_id)
+                if option:
+                    break
+        return [{"name": option[0], "option": option[1]}] if option else []
+
+    # ------------------------------------------------ allocation and history
+
+    @api.model
+    def _allocation_element(self, ctx, credit_note):
+        origin = credit_note.reversed_entry_id
+        cn_id = self._binding_id(ctx, credit_note)
+        inv_id = self._binding_id(ctx, origin)
+        if not cn_id or not inv_id:
+            return None, [self.env._("The credit note or its invoice is not in Xero yet.")]
+        amount = min(credit_note.amount_total, origin.amount_total)
+        return mapping.allocation_payload(cn_id, inv_id, amount, credit_note.invoice_date), []
+
+    @api.model
+    def _history_element(self, ctx, move):
+        xero_id = self._binding_id(ctx, move)
+        if not xero_id:
+            return None, [self.env._("The invoice is not in Xero yet.")]
+        notes = [
+            mapping.history_note(
+                picking.carrier_id.name, picking.carrier_tracking_ref, picking.name
+            )
+            for picking in move._clarus_xero_shipments()
+        ]
+        details = "; ".join(notes) or self.env._("Shipped")
+        return mapping.history_payload("invoice", xero_id, details), []

@@ -1,0 +1,276 @@
+import json
+from datetime import timedelta
+
+from psycopg2 import IntegrityError
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from clarus_sync_engine import retry, states
+
+KIND_SELECTION = [
+    ("contact", "Contact"),
+    ("item", "Item"),
+    ("invoice", "Invoice"),
+    ("credit_note", "Credit note"),
+    ("allocation", "Credit note allocation"),
+    ("history", "History note"),
+]
+STATE_SELECTION = [
+    (states.PENDING, "Pending"),
+    (states.RUNNING, "Running"),
+    (states.DONE, "Done"),
+    (states.FAILED, "Failed"),
+    (states.CANCELLED, "Cancelled"),
+]
+CATEGORY_SELECTION = [
+    (states.VALIDATION, "Validation"),
+    (states.TRANSIENT, "Temporary"),
+    (states.AUTH, "Authorisation"),
+    (states.RATE_LIMIT, "Rate limit"),
+    (states.UNKNOWN_OUTCOME, "Unknown outcome"),
+]
+# Writes made by the sync itself carry this flag so they never enqueue another export.
+SYNC_CONTEXT_KEY = "clarus_xero_sync_write"
+# A running job older than this was abandoned by a dead worker.
+STUCK_AFTER = timedelta(minutes=15)
+# Temporary errors are retried this many times before a person is asked to look.
+MAX_ATTEMPTS = 12
+
+
+class ClarusXeroJob(models.Model):
+    _name = "clarus.xero.job"
+    _description = "Xero Sync Job"
+    _order = "priority, id"
+    _rec_name = "display_name"
+
+    connection_id = fields.Many2one(
+        "clarus.xero.connection", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    res_model = fields.Char("Model", required=True, index=True)
+    res_id = fields.Many2oneReference("Record ID", model_field="res_model", required=True)
+    record_name = fields.Char("Record")
+    kind = fields.Selection(KIND_SELECTION, required=True)
+    state = fields.Selection(STATE_SELECTION, default=states.PENDING, required=True, index=True)
+    priority = fields.Integer(default=10)
+    attempts = fields.Integer(default=0, readonly=True)
+    next_attempt_at = fields.Datetime(default=fields.Datetime.now, index=True)
+    dedupe_key = fields.Char(required=True, readonly=True)
+    depends_on = fields.Json(readonly=True, help="Record keys that must be in Xero first.")
+
+    error_category = fields.Selection(CATEGORY_SELECTION, readonly=True)
+    error_message = fields.Text(readonly=True)
+    error_hint = fields.Text("What to do", readonly=True)
+    outcome_unknown = fields.Boolean(
+        readonly=True, help="The last send may have reached Xero: look it up before resending."
+    )
+    payload = fields.Text(readonly=True)
+    response_summary = fields.Text(readonly=True)
+    duration_ms = fields.Integer(readonly=True)
+    idempotency_key = fields.Char(readonly=True)
+    xero_id = fields.Char("Xero ID", readonly=True)
+    xero_number = fields.Char("Xero Number", readonly=True)
+    started_at = fields.Datetime(readonly=True)
+    done_at = fields.Datetime(readonly=True)
+
+    _pending_uniq = models.UniqueIndex(
+        "(dedupe_key) WHERE state = 'pending'",
+        "This record already waits in the Xero export queue.",
+    )
+    _claim_idx = models.Index("(connection_id, state, priority, id)")
+
+    @api.depends("kind", "record_name")
+    def _compute_display_name(self):
+        labels = dict(KIND_SELECTION)
+        for job in self:
+            job.display_name = f"{labels.get(job.kind, job.kind)}: {job.record_name or job.res_id}"
+
+    @property
+    def record_key(self):
+        return f"{self.res_model},{self.res_id}"
+
+    def _record(self):
+        self.ensure_one()
+        return self.env[self.res_model].browse(self.res_id).exists()
+
+    # --------------------------------------------------------------- enqueue
+
+    @api.model
+    def _enqueue(self, connection, record, kind, depends_on=(), priority=10):
+        """Queue ``record`` for export, coalescing with a job already waiting for it.
+
+        Runs inside the business transaction (the outbox): if that rolls back, so does
+        the job. The partial unique index is the real dedupe under concurrency.
+        """
+        key = f"{connection.id}:{kind}:{record._name},{record.id}"
+        existing = self.search([("dedupe_key", "=", key), ("state", "=", states.PENDING)])
+        vals = {"depends_on": sorted(set(depends_on)), "priority": priority}
+        if existing:
+            existing.write(vals)
+            return existing
+        try:
+            with self.env.cr.savepoint():
+                job = self.create(
+                    dict(
+                        vals,
+                        connection_id=connection.id,
+                        res_model=record._name,
+                        res_id=record.id,
+                        record_name=record.display_name,
+                        kind=kind,
+                        dedupe_key=key,
+                    )
+                )
+        except IntegrityError:
+            # Another transaction queued the same record between our search and insert.
+            return self.search([("dedupe_key", "=", key), ("state", "=", states.PENDING)])
+        self.env.ref("clarus_xero_connector.ir_cron_clarus_xero_push")._trigger()
+        return job
+
+    # ------------------------------------------------------------ transitions
+
+    def _move_to(self, new_state, **vals):
+        """Guarded transition: ``UPDATE ... WHERE state = old`` for each job."""
+        moved = self.browse()
+        for job in self:
+            states.check_transition(job.state, new_state)
+            self.env.cr.execute(
+                "UPDATE clarus_xero_job SET state = %s WHERE id = %s AND state = %s",
+                [new_state, job.id, job.state],
+            )
+            if self.env.cr.rowcount:
+                moved |= job
+        moved.invalidate_recordset(["state"])
+        if vals and moved:
+            moved.write(vals)
+        return moved
+
+    def action_retry(self):
+        """Audited retry of failed jobs, from the error center."""
+        failed = self.filtered(lambda j: j.state == states.FAILED)
+        if not failed:
+            raise UserError(self.env._("Only failed jobs can be retried."))
+        for job in failed:
+            job._note_on_record(
+                self.env._("Xero export retried by %s.", self.env.user.name)
+            )
+        failed._move_to(
+            states.PENDING,
+            next_attempt_at=fields.Datetime.now(),
+            error_category=False,
+            error_message=False,
+            error_hint=False,
+        )
+        self.env.ref("clarus_xero_connector.ir_cron_clarus_xero_push")._trigger()
+        return True
+
+    def action_cancel(self):
+        todo = self.filtered(lambda j: j.state in (states.PENDING, states.FAILED))
+        for job in todo:
+            job._note_on_record(
+                self.env._("Xero export cancelled by %s.", self.env.user.name)
+            )
+        todo._move_to(states.CANCELLED)
+        return True
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+    def _note_on_record(self, body):
+        record = self._record()
+        if record and hasattr(record, "message_post"):
+            record.message_post(body=body)
+
+    # ------------------------------------------------------------ housekeeping
+
+    @api.model
+    def _requeue_stuck(self):
+        """Running jobs whose worker died go back to pending, marked as unknown outcome."""
+        limit = fields.Datetime.now() - STUCK_AFTER
+        stuck = self.search([("state", "=", states.RUNNING), ("started_at", "<", limit)])
+        stuck._move_to(states.PENDING, outcome_unknown=True)
+        return stuck
+
+    @api.autovacuum
+    def _gc_done_jobs(self):
+        """Old done jobs go in bounded batches; history stays for 90 days."""
+        limit = fields.Datetime.now() - timedelta(days=90)
+        self.search(
+            [("state", "in", (states.DONE, states.CANCELLED)), ("done_at", "<", limit)],
+            limit=5000,
+        ).unlink()
+
+    def _payload_dict(self):
+        return json.loads(self.payload) if self.payload else None
+
+    # ------------------------------------------------------------- outcomes
+
+    def _fail(self, category, message):
+        """Final until someone acts: shown in the error center, on the record, as an activity."""
+        for job in self:
+            job._move_to(
+                states.FAILED, error_category=category, error_message=message,
+                error_hint=states.what_to_do(category), done_at=fields.Datetime.now(),
+            )
+            job._note_on_record(self.env._("Xero export failed: %s", message))
+            job._schedule_activity(message)
+
+    def _schedule_activity(self, message):
+        record = self._record()
+        if not record or not hasattr(record, "activity_schedule"):
+            return
+        user = getattr(record, "invoice_user_id", False) or getattr(record, "user_id", False) \
+            or self.env.user
+        record.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Fix Xero export"),
+            note=message,
+            user_id=user.id,
+        )
+
+    def _retry_later(self, category, message, outcome_unknown=False, retry_after=None):
+        """Temporary failure: back to pending after a jittered backoff, or failed at last."""
+        for job in self:
+            if job.state == states.PENDING:
+                job._move_to(states.RUNNING)
+            if job.attempts >= MAX_ATTEMPTS:
+                job._fail(category, self.env._(
+                    "%(message)s (gave up after %(n)s attempts)", message=message, n=job.attempts))
+                continue
+            delay = retry.backoff(max(job.attempts, 1), retry_after=retry_after)
+            job._move_to(
+                states.PENDING, error_category=category, error_message=message,
+                error_hint=states.what_to_do(category), outcome_unknown=outcome_unknown
+                or job.outcome_unknown,
+                next_attempt_at=fields.Datetime.now() + timedelta(seconds=int(delay) + 1),
+            )
+
+    def _back_to_pending(self, verdict, delay):
+        """Rate limit or authorisation: nothing is wrong with the jobs themselves."""
+        vals = {
+            "error_category": verdict.category,
+            "error_message": verdict.message,
+            "error_hint": states.what_to_do(verdict.category),
+            "next_attempt_at": fields.Datetime.now() + timedelta(seconds=int(delay) + 1),
+        }
+        for job in self:
+            if job.state == states.PENDING:
+                job.write(vals)
+            else:
+                # The attempt did not count: Xero never looked at the documents.
+                job._move_to(states.PENDING, attempts=max(job.attempts - 1, 0), **vals)
+
+    @api.model
+    def _cron_push(self):
+        cron = self.env["ir.cron"]
+        self.env["clarus.xero.push"]._run_all(
+            # Commit after each batch and before each call: progress survives a crash.
+            commit=lambda processed=0: cron._commit_progress(processed)
+        )

@@ -1,0 +1,336 @@
+import hashlib
+import json
+import logging
+import time
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from clarus_sync_engine import contacts, planner, retry, states
+from clarus_sync_engine.client import PacingStop
+from clarus_sync_engine.pacing import RatePacer
+
+from .clarus_xero_job import SYNC_CONTEXT_KEY
+
+_logger = logging.getLogger(__name__)
+
+CLAIM_LIMIT = 500
+BUILDERS = {
+    "contact": "_contact_element",
+    "item": "_item_element",
+    "invoice": "_move_element",
+    "credit_note": "_move_element",
+    "allocation": "_allocation_element",
+    "history": "_history_element",
+}
+# Kinds whose records may already be in Xero (created by someone else, or by a send
+# whose answer was lost): look them up before creating.
+LOOKUP_FIELD = {
+    "contact": "ContactNumber",
+    "item": "Code",
+    "invoice": "InvoiceNumber",
+    "credit_note": "CreditNoteNumber",
+}
+
+
+class ClarusXeroPush(models.AbstractModel):
+    """The push run: claim jobs, plan batches, build, send, write the results back."""
+
+    _name = "clarus.xero.push"
+    _description = "Xero push run"
+
+    # ------------------------------------------------------------------ entry
+
+    @api.model
+    def _run_all(self, commit=None):
+        """Push every connected organisation's queue; ``commit`` is called at each
+        point where progress must survive a crash (the cron passes _commit_progress)."""
+        self.env["clarus.xero.job"]._requeue_stuck()
+        connections = self.env["clarus.xero.connection"].sudo().search(
+            [("state", "=", "connected")]
+        )
+        for connection in connections:
+            self._run(connection, commit=commit)
+
+    @api.model
+    def _run(self, connection, commit=None, pacer=None, clock=time.monotonic):
+        commit = commit or (lambda processed=0: float("inf"))
+        pacer = pacer or RatePacer(per_day=connection.day_limit or 5000)
+        gateway = connection._gateway(pacer)
+        ctx = self.env["clarus.xero.document"]._context_for(connection)
+        ctx["gateway"] = gateway
+        sent_batches = 0
+        while True:
+            jobs = self._claim(connection)
+            plan = self._plan(connection, jobs)
+            if not plan.batches:
+                break
+            for batch in plan.batches:
+                outcome = self._send_batch(ctx, jobs.browse(batch.job_ids), commit, clock)
+                sent_batches += 1
+                if outcome == "stop" or commit(len(batch.job_ids)) <= 0:
+                    return sent_batches
+        return sent_batches
+
+    # ------------------------------------------------------------ claim, plan
+
+    def _claim(self, connection):
+        """Due pending jobs, locked so that a second worker skips them."""
+        self.env["clarus.xero.job"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT id FROM clarus_xero_job
+             WHERE connection_id = %s AND state = 'pending'
+               AND (next_attempt_at IS NULL OR next_attempt_at <= now() at time zone 'UTC')
+             ORDER BY priority, id
+             LIMIT %s
+               FOR NO KEY UPDATE SKIP LOCKED
+            """,
+            [connection.id, CLAIM_LIMIT],
+        )
+        return self.env["clarus.xero.job"].browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _plan(self, connection, jobs):
+        tenant = connection.tenant_id
+        planned = [self._plan_row(job, tenant, job.state) for job in jobs]
+        dependencies = {key for job in jobs for key in (job.depends_on or [])}
+        dependencies |= {job.record_key for job in jobs}
+        blockers = self.env["clarus.xero.job"].search(
+            [
+                ("connection_id", "=", connection.id),
+                ("state", "in", tuple(states.BLOCKING_STATES)),
+                ("id", "not in", jobs.ids),
+            ]
+        ).filtered(lambda j: j.record_key in dependencies)
+        # Pending jobs not claimed here (another worker holds them, or not yet due)
+        # still hold back what depends on them, but are not ours to send.
+        for job in blockers:
+            held = states.RUNNING if job.state == states.PENDING else job.state
+            planned.append(self._plan_row(job, tenant, held))
+        return planner.plan_batches(planned)
+
+    def _plan_row(self, job, tenant, state):
+        return {
+            "id": job.id,
+            "tenant": tenant,
+            "kind": job.kind,
+            "record_key": job.record_key,
+            "depends_on": job.depends_on or [],
+            "priority": job.priority,
+            "state": state,
+            "payload_size": len(job.payload or "") or 2000,
+        }
+
+    # ------------------------------------------------------------------- send
+
+    def _send_batch(self, ctx, jobs, commit, clock):
+        """Build, pre-check, look up, send one batch and write what came back."""
+        Document = self.env["clarus.xero.document"]
+        ready, elements = self.env["clarus.xero.job"], []
+        for job in jobs:
+            record = job._record()
+            if not record:
+                job._move_to(states.RUNNING)
+                job._move_to(states.CANCELLED, done_at=fields.Datetime.now(),
+                             error_message=self.env._("The record was deleted."))
+                continue
+            element, problems = getattr(Document, BUILDERS[job.kind])(ctx, record)
+            if problems:
+                job._move_to(states.RUNNING)
+                job._fail(states.VALIDATION, "\n".join(problems))
+                continue
+            ready |= job
+            elements.append(element)
+        if not ready:
+            return "ok"
+        try:
+            ready, elements = self._skip_existing(ctx, ready, elements)
+        except Exception as exc:  # noqa: BLE001 - classified below, never swallowed
+            return self._handle_batch_error(ctx, ready, exc)
+        if not ready:
+            return "ok"
+        return self._send_ready(ctx, ready, elements, commit, clock)
+
+    def _send_ready(self, ctx, jobs, elements, commit, clock):
+        kind = jobs[0].kind
+        key = self._idempotency_key(ctx["connection"], kind, jobs)
+        for job, element in zip(jobs, elements, strict=True):
+            job._move_to(states.RUNNING, started_at=fields.Datetime.now(),
+                         attempts=job.attempts + 1, idempotency_key=key,
+                         payload=json.dumps(element, default=str, indent=1))
+        # The in-flight mark must be durable before the call: if this worker dies, the
+        # jobs stay "running" and come back as "unknown outcome", looked up before resending.
+        commit(0)
+        started = clock()
+        try:
+            result = ctx["gateway"].send_batch(kind, ctx["connection"].tenant_id, elements, key)
+        except PacingStop as stop:
+            jobs._move_to(states.PENDING, next_attempt_at=self._later(stop.decision.wait))
+            return "stop"
+        except Exception as exc:  # noqa: BLE001 - classified below, never swallowed
+            return self._handle_batch_error(ctx, jobs, exc)
+        duration = int((clock() - started) * 1000 / max(len(jobs), 1))
+        ctx["connection"]._record_rate_headers(result.headers)
+        self._write_results(ctx, jobs, result.results, duration)
+        return "ok"
+
+    def _idempotency_key(self, connection, kind, jobs):
+        """Same jobs, same attempt -> same key: a resend after a lost answer is replayed."""
+        raw = f"{connection.id}:{kind}:" + ",".join(f"{j.id}.{j.attempts + 1}" for j in jobs)
+        return "clarus-" + hashlib.sha256(raw.encode()).hexdigest()[:48]
+
+    def _later(self, seconds):
+        return fields.Datetime.now() + timedelta(seconds=max(1, int(seconds or 0)))
+
+    # --------------------------------------------------- already in Xero?
+
+    def _skip_existing(self, ctx, jobs, elements):
+        """Bind the records Xero already holds, instead of creating them again."""
+        kind = jobs[0].kind
+        field = LOOKUP_FIELD.get(kind)
+        if not field:
+            return jobs, elements
+        must_look = kind in ("contact", "item") or any(j.outcome_unknown for j in jobs)
+        keys = [e.get(field) for e in elements if e.get(field)]
+        if not must_look or not keys:
+            return jobs, elements
+        found = ctx["gateway"].find_existing(kind, ctx["connection"].tenant_id, keys, field)
+        if kind == "contact":
+            found = self._match_contacts(ctx, jobs, elements, found)
+        keep_jobs, keep_elements = self.env["clarus.xero.job"], []
+        for job, element in zip(jobs, elements, strict=True):
+            existing = found.get(element.get(field))
+            if existing:
+                job._move_to(states.RUNNING)
+                self._bind_done(ctx, job, existing, kind, note=self.env._("found in Xero"))
+            else:
+                keep_jobs |= job
+                keep_elements.append(element)
+        return keep_jobs, keep_elements
+
+    def _match_contacts(self, ctx, jobs, elements, by_number):
+        """Contacts: ContactNumber, then email, then exact name; names kept unique.
+
+        Returns ``{our ContactNumber: Xero contact}`` for the partners Xero already has.
+        A same-named Xero contact that carries another contact code or another email is
+        somebody else: ours gets a readable, deterministic disambiguated name instead.
+        """
+        gateway, tenant = ctx["gateway"], ctx["connection"].tenant_id
+        names = [e["Name"] for e in elements if e.get("ContactNumber") not in by_number]
+        emails = [e.get("EmailAddress") for e in elements
+                  if e.get("ContactNumber") not in by_number and e.get("EmailAddress")]
+        by_name = gateway.find_existing("contact", tenant, names, "Name") if names else {}
+        by_email = gateway.find_existing("contact", tenant, emails, "EmailAddress") \
+            if emails else {}
+        found = {}
+        for element in elements:
+            number = element.get("ContactNumber")
+            candidates = [c for c in (by_number.get(number), by_email.get(
+                element.get("EmailAddress")), by_name.get(element["Name"])) if c]
+            partner = {"ref": number, "name": element["Name"],
+                       "email": element.get("EmailAddress")}
+            match = contacts.match_contact(partner, candidates)
+            if match and not self._is_someone_else(match, partner):
+                found[number] = match
+            elif element["Name"] in by_name:
+                element["Name"] = contacts.disambiguate_name(
+                    element["Name"], [element["Name"]], number)
+        return found
+
+    def _is_someone_else(self, contact, partner):
+        """A name-only match that carries another code or another email."""
+        def norm(value):
+            return (value or "").strip().casefold()
+        if norm(contact.get("ContactNumber")) == norm(partner["ref"]):
+            return False
+        if partner["email"] and norm(contact.get("EmailAddress")) == norm(partner["email"]):
+            return False
+        return bool(contact.get("ContactNumber") or contact.get("EmailAddress"))
+
+    # -------------------------------------------------------------- results
+
+    def _write_results(self, ctx, jobs, results, duration):
+        kind = jobs[0].kind
+        if len(results) != len(jobs):
+            for job in jobs:
+                job._retry_later(states.UNKNOWN_OUTCOME, self.env._(
+                    "Xero answered with %(got)s records for %(sent)s sent.",
+                    got=len(results), sent=len(jobs)), outcome_unknown=True)
+            return
+        for job, result in zip(jobs, results, strict=True):
+            job.duration_ms = duration
+            if result.ok:
+                self._bind_done(ctx, job, result.raw, kind, result=result)
+            else:
+                job._fail(states.VALIDATION, "; ".join(result.errors) or self.env._(
+                    "Xero marked this record as an error."))
+
+    def _bind_done(self, ctx, job, raw, kind, result=None, note=None):
+        """Store the Xero identity on the record's binding and close the job."""
+        record = job._record()
+        xero_id = result.xero_id if result else self._raw_id(kind, raw)
+        number = result.number if result else self._raw_number(kind, raw)
+        status = (result.status if result else raw.get("Status")) or raw.get("ContactStatus")
+        binding_model = self.env["clarus.xero.binding"].with_context(**{SYNC_CONTEXT_KEY: True})
+        if kind in ("allocation", "history"):
+            binding = binding_model._get(ctx["connection"], record)
+            binding.write({"allocated" if kind == "allocation" else "history_sent": True})
+            xero_id, number = binding.xero_id, binding.xero_number
+        else:
+            binding_model._bind(ctx["connection"], record, xero_id, number, status)
+        job._move_to(
+            states.DONE, done_at=fields.Datetime.now(), xero_id=xero_id, xero_number=number,
+            outcome_unknown=False, error_category=False, error_message=False, error_hint=False,
+            response_summary=self._summary(kind, raw, note),
+        )
+        if kind in ("invoice", "credit_note"):
+            job._note_on_record(self.env._(
+                "Sent to Xero as %(number)s (%(status)s).", number=number or xero_id,
+                status=status or ""))
+
+    def _raw_id(self, kind, raw):
+        field = {"contact": "ContactID", "item": "ItemID", "invoice": "InvoiceID",
+                 "credit_note": "CreditNoteID"}.get(kind)
+        return raw.get(field) if field else None
+
+    def _raw_number(self, kind, raw):
+        return raw.get(LOOKUP_FIELD.get(kind, "")) or raw.get("Name")
+
+    def _summary(self, kind, raw, note=None):
+        keys = ("Status", "Total", "AmountDue", "Name", "Code", "ContactStatus", "Details",
+                "Amount")
+        summary = {k: raw.get(k) for k in keys if raw and raw.get(k) is not None}
+        if note:
+            summary["note"] = note
+        return json.dumps(summary, default=str)
+
+    # --------------------------------------------------------------- errors
+
+    def _handle_batch_error(self, ctx, jobs, exc):
+        """The whole request failed: decide per category, never lose a job."""
+        verdict = retry.classify(exc)
+        conn = ctx["connection"]
+        headers = getattr(exc, "headers", None)
+        if headers:
+            conn._record_rate_headers(headers)
+        _logger.info("Xero batch of %s %s jobs failed: %s", len(jobs), jobs[:1].kind,
+                     verdict.message)
+        if verdict.category == states.AUTH:
+            if isinstance(exc, retry.InvalidGrant) or "invalid_grant" in verdict.message:
+                conn._mark_needs_reauth(verdict.message)
+            jobs._back_to_pending(verdict, delay=300)
+            return "stop"
+        if verdict.category == states.RATE_LIMIT:
+            jobs._back_to_pending(verdict, delay=verdict.retry_after or 60)
+            return "stop"
+        if verdict.category == states.VALIDATION:
+            for job in jobs:
+                if job.state == states.PENDING:
+                    job._move_to(states.RUNNING)
+                job._fail(states.VALIDATION, verdict.message)
+            return "ok"
+        outcome_unknown = verdict.category == states.UNKNOWN_OUTCOME
+        for job in jobs:
+            job._retry_later(verdict.category, verdict.message, outcome_unknown=outcome_unknown,
+                             retry_after=verdict.retry_after)
+        return "ok"

@@ -1,0 +1,96 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from clarus_sync_engine import states
+
+
+class ClarusXeroNoSyncMixin(models.AbstractModel):
+    """A do-not-sync flag with a mandatory reason: flagged records are never enqueued."""
+
+    _name = "clarus.xero.no.sync.mixin"
+    _description = "Xero do-not-sync flag"
+
+    clarus_xero_no_sync = fields.Boolean("Do not sync to Xero", copy=False, tracking=True)
+    clarus_xero_no_sync_reason = fields.Char("Reason not synced", copy=False, tracking=True)
+
+    @api.constrains("clarus_xero_no_sync", "clarus_xero_no_sync_reason")
+    def _check_clarus_xero_no_sync_reason(self):
+        for record in self:
+            if record.clarus_xero_no_sync and not (record.clarus_xero_no_sync_reason or "").strip():
+                raise ValidationError(
+                    self.env._("Say why %s must not be sent to Xero.", record.display_name)
+                )
+
+
+class ClarusXeroSyncedMixin(models.AbstractModel):
+    """What a synced record shows: its Xero identity, status, last export and last error."""
+
+    _name = "clarus.xero.synced.mixin"
+    _inherit = ["clarus.xero.no.sync.mixin"]
+    _description = "Synced to Xero"
+
+    clarus_xero_id = fields.Char("Xero ID", compute="_compute_clarus_xero_sync")
+    clarus_xero_number = fields.Char("Xero Number", compute="_compute_clarus_xero_sync")
+    clarus_xero_status = fields.Char("Xero Status", compute="_compute_clarus_xero_sync")
+    clarus_xero_exported_at = fields.Datetime("Last Export", compute="_compute_clarus_xero_sync")
+    clarus_xero_last_error = fields.Text("Last Xero Error", compute="_compute_clarus_xero_sync")
+    clarus_xero_sync_state = fields.Selection(
+        [("not_synced", "Not synced"), ("queued", "Queued"), ("synced", "Synced"),
+         ("error", "Error"), ("excluded", "Do not sync")],
+        compute="_compute_clarus_xero_sync",
+        string="Xero Sync",
+    )
+    clarus_xero_job_count = fields.Integer(compute="_compute_clarus_xero_sync")
+
+    def _compute_clarus_xero_sync(self):
+        jobs_by_id = self._clarus_xero_jobs_by_record()
+        bindings = self.env["clarus.xero.binding"].sudo().search(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids),
+             ("company_id", "in", self.env.companies.ids)]
+        )
+        binding_by_id = {b.res_id: b for b in bindings}
+        for record in self:
+            binding = binding_by_id.get(record.id)
+            jobs = jobs_by_id.get(record.id, self.env["clarus.xero.job"])
+            failed = jobs.filtered(lambda j: j.state == states.FAILED)[:1]
+            record.clarus_xero_id = binding.xero_id if binding else False
+            record.clarus_xero_number = binding.xero_number if binding else False
+            record.clarus_xero_status = binding.xero_status if binding else False
+            record.clarus_xero_exported_at = binding.exported_at if binding else False
+            record.clarus_xero_last_error = failed.error_message if failed else False
+            record.clarus_xero_job_count = len(jobs)
+            record.clarus_xero_sync_state = record._clarus_xero_sync_state(binding, jobs, failed)
+
+    def _clarus_xero_sync_state(self, binding, jobs, failed):
+        if self.clarus_xero_no_sync:
+            return "excluded"
+        if failed:
+            return "error"
+        if jobs.filtered(lambda j: j.state in (states.PENDING, states.RUNNING)):
+            return "queued"
+        return "synced" if binding else "not_synced"
+
+    def _clarus_xero_jobs_by_record(self):
+        result = {}
+        if not self.ids:
+            return result
+        jobs = self.env["clarus.xero.job"].sudo().search(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids)], order="id desc"
+        )
+        for job in jobs:
+            result.setdefault(job.res_id, self.env["clarus.xero.job"].sudo())
+            result[job.res_id] |= job
+        return result
+
+    def action_view_clarus_xero_jobs(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Xero jobs"),
+            "res_model": "clarus.xero.job",
+            "view_mode": "list,form",
+            "domain": [("res_model", "=", self._name), ("res_id", "=", self.id)],
+        }
+
+    def _clarus_xero_binding(self, connection):
+        return self.env["clarus.xero.binding"].sudo()._get(connection, self)

@@ -1,0 +1,1 @@
+from . import clarus_xero_tenant_wizard
