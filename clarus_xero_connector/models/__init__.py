@@ -1,16 +1,15 @@
-from . import (
-    account_move,
-    clarus_xero_binding,
-    clarus_xero_connection,
-    clarus_xero_document,
-    clarus_xero_job,
-    clarus_xero_mapping,
-    clarus_xero_push,
-    clarus_xero_reference,
-    clarus_xero_sync_mixin,
-    product_product,
-    purchase_order,
-    res_partner,
-    sale_order,
-    stock_picking,
-)
+# Mixins first: the models below inherit them.
+from . import clarus_xero_sync_mixin
+from . import clarus_xero_connection
+from . import clarus_xero_binding
+from . import clarus_xero_reference
+from . import clarus_xero_mapping
+from . import clarus_xero_job
+from . import clarus_xero_document
+from . import clarus_xero_push
+from . import account_move
+from . import res_partner
+from . import product_product
+from . import sale_order
+from . import purchase_order
+from . import stock_picking

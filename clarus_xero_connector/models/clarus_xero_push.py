@@ -81,12 +81,12 @@ class ClarusXeroPush(models.AbstractModel):
             """
             SELECT id FROM clarus_xero_job
              WHERE connection_id = %s AND state = 'pending'
-               AND (next_attempt_at IS NULL OR next_attempt_at <= now() at time zone 'UTC')
+               AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
              ORDER BY priority, id
              LIMIT %s
                FOR NO KEY UPDATE SKIP LOCKED
             """,
-            [connection.id, CLAIM_LIMIT],
+            [connection.id, fields.Datetime.now(), CLAIM_LIMIT],
         )
         return self.env["clarus.xero.job"].browse([row[0] for row in self.env.cr.fetchall()])
 

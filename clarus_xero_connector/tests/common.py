@@ -1,0 +1,143 @@
+"""Shared setup: a real Xero emulator on 127.0.0.1 and a company connected to it.
+
+The connection is made the way a user makes it (authorisation-code flow with PKCE and
+state), only without a browser: the emulator consents at once and redirects back.
+"""
+
+import os
+from urllib.parse import parse_qs, urlparse
+
+import requests
+
+from odoo import Command, fields
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from clarus_xero_emulator.server import start_server
+
+CLIENT_ID = "clarus-demo-client"
+CLIENT_SECRET = "clarus-demo-secret"
+DEMO_ORG = "Clarus Demo Company (NZ)"
+
+
+def spec_path():
+    path = os.environ.get("XERO_OPENAPI_SPEC")
+    return path if path and os.path.exists(path) else None
+
+
+class XeroEmulatorCase(AccountTestInvoicingCommon):
+    """An emulator per test class, reset per test; the company connected to its demo org."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emulator = start_server(port=0, spec_path=spec_path(), minute_limit=10000,
+                                    day_limit=100000)
+        cls.addClassCleanup(cls.emulator.stop)
+        cls.base_url = cls.emulator.base_url
+
+    def setUp(self):
+        super().setUp()
+        self.control("POST", "/reset", {"seed": True})
+        self.connection = self.connect_company(self.env.company)
+
+    # ------------------------------------------------------------ emulator
+
+    def control(self, method, path, body=None):
+        response = requests.request(method, f"{self.base_url}/_emulator{path}", json=body,
+                                    timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def xero_documents(self, collection):
+        tenant = self.connection.tenant_id
+        return self.control("GET", f"/documents/{collection}?tenant={tenant}")["records"]
+
+    def xero_requests(self):
+        return self.control("GET", "/requests?limit=1000")["requests"]
+
+    def calls_total(self):
+        return self.control("GET", "/calls")["total"]
+
+    # ------------------------------------------------------------ connecting
+
+    def connect_company(self, company, tenant_name=DEMO_ORG):
+        conn = self.env["clarus.xero.connection"].create({
+            "name": f"Xero {company.name}",
+            "company_id": company.id,
+            "api_base_url": self.base_url,
+            "identity_base_url": self.base_url,
+            "login_base_url": self.base_url,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "default_sales_account_code": "200",
+        })
+        self.authorize(conn)
+        tenant = next(t for t in conn.available_tenants if t["tenantName"] == tenant_name)
+        if conn.state == "choose_tenant":
+            conn._select_tenant(tenant["tenantId"])
+        self.enable_company_currency(conn, company.currency_id.name)
+        conn.action_import_reference_data()
+        self.map_tax(conn, self.company_data["default_tax_sale"], "OUTPUT2")
+        return conn
+
+    def authorize(self, conn):
+        action = conn.action_authorize()
+        consent = requests.get(action["url"], allow_redirects=False, timeout=10)
+        assert consent.status_code in (302, 303), consent.text
+        query = parse_qs(urlparse(consent.headers["Location"]).query)
+        found = self.env["clarus.xero.connection"]._find_by_oauth_state(query["state"][0])
+        assert found == conn, "the state that came back must identify this connection"
+        found._complete_authorization(query["code"][0])
+
+    def enable_company_currency(self, conn, code):
+        """Xero's demo org has NZD and AUD; add the test company's currency as a user would."""
+        gateway = conn._gateway()
+        gateway._call(gateway.accounting, "create_currency", conn.tenant_id,
+                      {"Code": code, "Description": code})
+
+    def map_tax(self, conn, tax, tax_type):
+        ref = self.env["clarus.xero.reference"].search(
+            [("connection_id", "=", conn.id), ("kind", "=", "tax_rate"), ("code", "=", tax_type)]
+        )
+        return self.env["clarus.xero.mapping"].create(
+            {"connection_id": conn.id, "kind": "tax", "tax_id": tax.id,
+             "xero_reference_id": ref.id}
+        )
+
+    # ---------------------------------------------------------- documents
+
+    def make_invoice(self, partner=None, lines=None, post=True, move_type="out_invoice", **vals):
+        lines = lines or [(self.product_a, 2, 100.0)]
+        move = self.env["account.move"].create({
+            "move_type": move_type,
+            "partner_id": (partner or self.partner_a).id,
+            "invoice_date": fields.Date.today(),
+            "invoice_line_ids": [
+                Command.create({
+                    "product_id": product.id,
+                    "quantity": qty,
+                    "price_unit": price,
+                    "tax_ids": [Command.set(self.company_data["default_tax_sale"].ids)],
+                })
+                for product, qty, price in lines
+            ],
+            **vals,
+        })
+        if post:
+            move.action_post()
+        return move
+
+    def push(self, **kwargs):
+        return self.env["clarus.xero.push"]._run(self.connection, **kwargs)
+
+    def jobs_for(self, record, kind=None):
+        domain = [("res_model", "=", record._name), ("res_id", "=", record.id)]
+        if kind:
+            domain.append(("kind", "=", kind))
+        return self.env["clarus.xero.job"].search(domain)
+
+    def xero_invoice(self, move):
+        return next(
+            (i for i in self.xero_documents("Invoices") if i["InvoiceNumber"] == move.name), None
+        )

@@ -1,0 +1,129 @@
+from decimal import Decimal
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import DEMO_ORG, XeroEmulatorCase
+
+
+@tagged("post_install", "-at_install")
+class TestConnection(XeroEmulatorCase):
+    def test_oauth_connects_to_the_chosen_organisation(self):
+        conn = self.connection
+        self.assertEqual(conn.state, "connected")
+        self.assertEqual(conn.tenant_name, DEMO_ORG)
+        self.assertGreaterEqual(len(conn.available_tenants), 2, "several organisations offered")
+        self.assertTrue(conn.sudo().refresh_token)
+        self.assertFalse(conn.sudo().oauth_state, "a state is used once")
+        # The reference data came in with one click.
+        refs = self.env["clarus.xero.reference"].search([("connection_id", "=", conn.id)])
+        self.assertIn("200", refs.filtered(lambda r: r.kind == "account").mapped("code"))
+        self.assertIn("OUTPUT2", refs.filtered(lambda r: r.kind == "tax_rate").mapped("code"))
+
+    def test_reused_or_forged_state_is_refused(self):
+        Connection = self.env["clarus.xero.connection"]
+        self.assertFalse(Connection._find_by_oauth_state(f"{self.connection.id}.forged"))
+        self.assertFalse(Connection._find_by_oauth_state("not-a-state"))
+
+    def test_secrets_are_for_administrators_only(self):
+        accountant = self.env["res.users"].create({
+            "name": "Accountant", "login": "accountant-xero",
+            "group_ids": [(6, 0, [self.env.ref("account.group_account_manager").id])],
+        })
+        conn = self.connection.with_user(accountant)
+        self.assertEqual(conn.tenant_name, DEMO_ORG)
+        with self.assertRaises(AccessError):
+            conn.read(["client_secret"])
+        with self.assertRaises(AccessError):
+            conn.read(["refresh_token"])
+
+    def test_other_company_cannot_see_the_connection(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        user = self.env["res.users"].create({
+            "name": "Other accountant", "login": "other-xero", "company_id": other.id,
+            "company_ids": [(6, 0, other.ids)],
+            "group_ids": [(6, 0, [self.env.ref("account.group_account_manager").id])],
+        })
+        visible = self.env["clarus.xero.connection"].with_user(user).search([])
+        self.assertFalse(visible)
+
+
+@tagged("post_install", "-at_install")
+class TestPushInvoices(XeroEmulatorCase):
+    def test_posting_enqueues_in_the_same_transaction(self):
+        self.product_a.default_code = "WIDGET-A"
+        move = self.make_invoice()
+        kinds = set(self.env["clarus.xero.job"].search([]).mapped("kind"))
+        self.assertEqual(kinds, {"contact", "item", "invoice"})
+        job = self.jobs_for(move, "invoice")
+        self.assertEqual(job.state, "pending")
+        self.assertEqual(set(job.depends_on), {
+            f"res.partner,{self.partner_a.id}", f"product.product,{self.product_a.id}"})
+        self.assertEqual(move.clarus_xero_sync_state, "queued")
+
+    def test_invoices_land_once_with_odoo_totals_in_few_calls(self):
+        self.product_a.default_code = "WIDGET-A"
+        moves = self.env["account.move"]
+        for qty in range(1, 31):
+            moves |= self.make_invoice(lines=[(self.product_a, qty, 19.99)])
+        self.push()
+        invoices = {i["InvoiceNumber"]: i for i in self.xero_documents("Invoices")}
+        self.assertEqual(len(invoices), 30)
+        for move in moves:
+            xero = invoices[move.name]
+            self.assertEqual(Decimal(str(xero["Total"])), Decimal(str(move.amount_total)))
+            self.assertEqual(xero["Status"], "AUTHORISED")
+            self.assertIn(move.name, xero["Reference"])
+            self.assertEqual(move.clarus_xero_sync_state, "synced")
+            self.assertEqual(move.clarus_xero_number, move.name)
+        writes = [r for r in self.xero_requests()
+                  if r["method"] in ("PUT", "POST") and r["path"].endswith(
+                      ("/Contacts", "/Items", "/Invoices"))]
+        # one contact batch, one item batch, one invoice batch
+        self.assertEqual(len(writes), 3, writes)
+        for request in writes:
+            self.assertTrue(request["idempotency_key"])
+            self.assertEqual(str(request["query"].get("summarizeErrors")).lower(), "false")
+
+    def test_a_bad_invoice_fails_alone(self):
+        self.product_a.default_code = "WIDGET-A"
+        good = self.make_invoice()
+        unmapped_tax = self.company_data["default_tax_sale"].copy({"name": "Unmapped 15%"})
+        bad = self.make_invoice(post=False)
+        bad.invoice_line_ids.tax_ids = unmapped_tax
+        bad.action_post()
+        self.push()
+        self.assertTrue(self.xero_invoice(good))
+        self.assertFalse(self.xero_invoice(bad))
+        job = self.jobs_for(bad, "invoice")
+        self.assertEqual(job.state, "failed")
+        self.assertEqual(job.error_category, "validation")
+        self.assertIn("no Xero tax rate", job.error_message)
+        self.assertEqual(bad.clarus_xero_sync_state, "error")
+        self.assertIn(job, self.env["clarus.xero.job"].search([("state", "=", "failed")]))
+        self.assertTrue(bad.activity_ids, "someone is asked to fix it")
+        # Fix the mapping, retry from the error center: it lands.
+        self.map_tax(self.connection, unmapped_tax, "OUTPUT2")
+        job.action_retry()
+        self.push()
+        self.assertEqual(job.state, "done")
+        self.assertTrue(self.xero_invoice(bad))
+
+    def test_exported_invoice_is_locked(self):
+        move = self.make_invoice()
+        self.push()
+        with self.assertRaisesRegex(UserError, "credit note"):
+            move.button_draft()
+        with self.assertRaisesRegex(UserError, "locked"):
+            move.write({"ref": "edited after export"})
+        with self.assertRaises(UserError):
+            move.unlink()
+
+    def test_do_not_sync_needs_a_reason_and_is_never_enqueued(self):
+        with self.assertRaisesRegex(ValidationError, "Say why"):
+            self.partner_b.write({"clarus_xero_no_sync": True})
+        self.partner_b.write({"clarus_xero_no_sync": True,
+                              "clarus_xero_no_sync_reason": "Intercompany customer"})
+        move = self.make_invoice(partner=self.partner_b)
+        self.assertFalse(self.jobs_for(move))
+        self.assertEqual(self.partner_b.clarus_xero_sync_state, "excluded")
