@@ -1,0 +1,304 @@
+"""Plain Odoo data -> Xero JSON elements (PascalCase keys, as the SDK sends them raw).
+
+Each function returns one *element* (one contact, one invoice...); the client wraps
+elements in the collection key (``{"Invoices": [...]}``). Money and quantities are
+``Decimal``; the SDK serialises them as JSON numbers (use ``json.dumps(default=str)``
+to inspect a payload). Dates are ``YYYY-MM-DD`` strings, which Xero accepts.
+
+Input shapes (plain dicts; optional keys may be absent or None):
+
+``partner``: ``{ref, name, email, phone, vat, street, street2, city, zip, state,
+country_code, xero_id}``
+
+``move`` (invoice, bill or credit note): ``{number, type: "ACCREC"|"ACCPAY",
+sale_order_ref, vendor_ref, origin_ref, date, due_date, currency, rate, contact_id,
+xero_id, status: "AUTHORISED"|"DRAFT", line_amount_types: "Exclusive"|"Inclusive"|
+"NoTax", rounding: "round_per_line"|"round_globally", amount_total, amount_tax,
+rounding_account_code, rounding_tax_type, lines: [line]}``
+
+``line``: ``{item_code, description, quantity, price_unit, discount, account_code,
+tax_type, tax_rate (percent, needed to distribute a "round globally" tax total),
+tracking: [{name, option}], xero_line_id}``
+
+``order`` (purchase order): ``{number, date, delivery_date, currency, rate,
+contact_id, reference, delivery_address, delivery_instructions, status,
+line_amount_types, xero_id, lines: [line]}``
+
+``payment``: ``{invoice_id | credit_note_id, account_code, date, amount, reference,
+rate}``
+"""
+
+import datetime
+
+from . import totals as T
+from .totals import totals_match, xero_totals  # noqa: F401  (public API of this module)
+from .validation import validate_invoice, validate_item  # noqa: F401
+
+HISTORY_MAX = 250
+ELLIPSIS = "\u2026"
+
+
+def truncate(text, limit):
+    """``text`` cut to ``limit`` characters at a word boundary when possible, with an ellipsis."""
+    text = " ".join(str(text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-/") + ELLIPSIS
+
+
+def _date(value):
+    if value in (None, "", False):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+def _compact(data):
+    """Drop keys whose value is None, so Xero keeps its defaults for them."""
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def contact_payload(partner):
+    """A Xero Contact; ``ContactNumber`` is the Odoo reference, our stable match key."""
+    address = _compact({
+        "AddressType": "STREET",
+        "AddressLine1": partner.get("street") or None,
+        "AddressLine2": partner.get("street2") or None,
+        "City": partner.get("city") or None,
+        "Region": partner.get("state") or None,
+        "PostalCode": partner.get("zip") or None,
+        "Country": partner.get("country_code") or None,
+    })
+    payload = _compact({
+        "ContactID": partner.get("xero_id") or None,
+        "ContactNumber": (partner.get("ref") or "")[:50] or None,
+        "Name": truncate(partner.get("name"), 255),
+        "EmailAddress": (partner.get("email") or "").strip()[:255] or None,
+        "TaxNumber": partner.get("vat") or None,
+    })
+    if len(address) > 1:
+        payload["Addresses"] = [address]
+    if partner.get("phone"):
+        payload["Phones"] = [{"PhoneType": "DEFAULT", "PhoneNumber": partner["phone"]}]
+    return payload
+
+
+def item_payload(product, tracked, accounts):
+    """A Xero Item.
+
+    ``product``: ``{default_code, name, description, purchase_description, list_price,
+    standard_price, sale_ok, purchase_ok, xero_id}``; ``accounts``: ``{sales_account,
+    sales_tax_type, purchase_account, purchase_tax_type, cogs_account,
+    inventory_account}``. A tracked item carries the inventory asset account and
+    books its purchases to COGS, which is how Xero recognises tracked inventory.
+    """
+    payload = _compact({
+        "ItemID": product.get("xero_id") or None,
+        "Code": product.get("default_code"),
+        "Name": truncate(product.get("name"), 50),
+        "Description": truncate(product.get("description") or product.get("name"), 4000),
+        "PurchaseDescription": truncate(product["purchase_description"], 4000)
+        if product.get("purchase_description") else None,
+        "IsSold": bool(product.get("sale_ok", True)),
+        "IsPurchased": bool(product.get("purchase_ok", True)),
+    })
+    if payload["IsSold"]:
+        payload["SalesDetails"] = _compact({
+            "UnitPrice": T.round_unit(product.get("list_price") or 0),
+            "AccountCode": accounts.get("sales_account"),
+            "TaxType": accounts.get("sales_tax_type"),
+        })
+    if payload["IsPurchased"] or tracked:
+        account_key = "COGSAccountCode" if tracked else "AccountCode"
+        account = accounts.get("cogs_account") if tracked else accounts.get("purchase_account")
+        payload["PurchaseDetails"] = _compact({
+            "UnitPrice": T.round_unit(product.get("standard_price") or 0),
+            account_key: account,
+            "TaxType": accounts.get("purchase_tax_type"),
+        })
+    if tracked:
+        payload["InventoryAssetAccountCode"] = accounts.get("inventory_account")
+    return payload
+
+
+def _line_payload(line):
+    tracking = [{"Name": t["name"], "Option": t["option"]} for t in line.get("tracking") or ()]
+    description = line.get("description") or line.get("item_code") or "-"
+    discount = T.to_decimal(line.get("discount") or 0)
+    return _compact({
+        "LineItemID": line.get("xero_line_id") or None,
+        "ItemCode": line.get("item_code") or None,
+        "Description": truncate(description, 4000),
+        "Quantity": T.to_decimal(line.get("quantity", 1)),
+        "UnitAmount": T.round_unit(line.get("price_unit") or 0),
+        "DiscountRate": discount if discount else None,
+        "AccountCode": line.get("account_code") or None,
+        "TaxType": line.get("tax_type") or None,
+        "Tracking": tracking or None,
+    })
+
+
+def _apply_global_rounding(payload, move):
+    """Explicit ``TaxAmount`` per line so the tax total equals Odoo's "round globally" one."""
+    kind = payload["LineAmountTypes"]
+    lines = move.get("lines") or ()
+    if (move.get("rounding") != "round_globally" or kind == "NoTax"
+            or move.get("amount_tax") is None
+            or any(line.get("tax_rate") is None for line in lines)):
+        return
+    items = payload["LineItems"][: len(lines)]
+    exact = [T.exact_line_tax(T.round_money(T.exact_line_amount(
+        item["Quantity"], item["UnitAmount"], item.get("DiscountRate") or 0)),
+        line["tax_rate"], kind) for item, line in zip(items, lines, strict=True)]
+    per_line = [T.round_money(value) for value in exact]
+    if sum(per_line, T.Decimal(0)) == T.round_money(move["amount_tax"]):
+        return  # Xero's own per-line rounding already lands on Odoo's total
+    for item, amount in zip(items, T.distribute_tax(exact, move["amount_tax"]), strict=True):
+        item["TaxAmount"] = amount
+
+
+def _apply_rounding_line(payload, move):
+    """Add a rounding line when line amounts alone cannot reach Odoo's total."""
+    if move.get("amount_total") is None or not move.get("rounding_account_code"):
+        return
+    rates = {line.get("tax_type"): line.get("tax_rate") or 0 for line in move.get("lines") or ()}
+    expected = xero_totals(payload, rates)["total"]
+    difference = T.round_money(move["amount_total"]) - expected
+    if difference:
+        payload["LineItems"].append({
+            "Description": "Rounding",
+            "Quantity": T.Decimal(1),
+            "UnitAmount": difference,
+            "AccountCode": move["rounding_account_code"],
+            "TaxType": move.get("rounding_tax_type") or "NONE",
+        })
+
+
+def _document(move):
+    payload = _compact({
+        "Contact": {"ContactID": move.get("contact_id")},
+        "Date": _date(move.get("date")),
+        "DueDate": _date(move.get("due_date")),
+        "CurrencyCode": move.get("currency") or None,
+        "CurrencyRate": T.to_decimal(move["rate"]) if move.get("rate") else None,
+        "Status": move.get("status") or "AUTHORISED",
+        "LineAmountTypes": move.get("line_amount_types") or "Exclusive",
+        "LineItems": [_line_payload(line) for line in move.get("lines") or ()],
+    })
+    _apply_global_rounding(payload, move)
+    _apply_rounding_line(payload, move)
+    return payload
+
+
+def _reference(*parts):
+    return truncate(" / ".join(p for p in parts if p), 255) or None
+
+
+def invoice_payload(move):
+    """A Xero Invoice: ACCREC numbered as in Odoo, or an ACCPAY bill (supplier's number)."""
+    kind = move.get("type") or "ACCREC"
+    payload = _document(move)
+    payload["Type"] = kind
+    if move.get("xero_id"):
+        payload["InvoiceID"] = move["xero_id"]
+    if kind == "ACCREC":
+        payload["InvoiceNumber"] = move.get("number")
+        reference = _reference(move.get("number"), move.get("sale_order_ref"))
+        if reference:
+            payload["Reference"] = reference
+    else:
+        payload["InvoiceNumber"] = move.get("vendor_ref") or move.get("number")
+    return payload
+
+
+def credit_note_payload(move):
+    """A Xero CreditNote (ACCRECCREDIT for customers, ACCPAYCREDIT for suppliers)."""
+    kind = "ACCPAYCREDIT" if move.get("type") == "ACCPAY" else "ACCRECCREDIT"
+    payload = _document(move)
+    payload.pop("DueDate", None)
+    payload["Type"] = kind
+    payload["CreditNoteNumber"] = (move.get("vendor_ref") if kind == "ACCPAYCREDIT" else None) \
+        or move.get("number")
+    if move.get("xero_id"):
+        payload["CreditNoteID"] = move["xero_id"]
+    reference = _reference(move.get("number"), move.get("origin_ref"))
+    if reference:
+        payload["Reference"] = reference
+    return payload
+
+
+def allocation_payload(credit_note_id, invoice_id, amount, date):
+    """One allocation of a credit note to an invoice.
+
+    ``CreditNote.CreditNoteID`` names the parent for the URL
+    ``PUT /CreditNotes/{id}/Allocations``; the client removes it from the body.
+    """
+    return {
+        "CreditNote": {"CreditNoteID": credit_note_id},
+        "Invoice": {"InvoiceID": invoice_id},
+        "Amount": T.round_money(amount),
+        "Date": _date(date),
+    }
+
+
+def history_note(carrier, tracking_ref, picking_name):
+    """A shipping note of at most 250 characters; the tracking number is kept whole."""
+    tracking = " ".join(str(tracking_ref or "").split())
+    tail = (", tracking " + tracking) if tracking else ""
+    head = "Shipped %s" % (picking_name or "").strip() if picking_name else "Shipped"
+    via = (" via " + " ".join(str(carrier).split())) if carrier else ""
+    if len(tail) > HISTORY_MAX - 20:
+        return truncate("Shipped, tracking " + tracking, HISTORY_MAX)
+    room = HISTORY_MAX - len(tail)
+    return truncate(head + via, room) + tail
+
+
+def history_payload(parent_kind, parent_id, details):
+    """One history note: ``ParentKind``/``ParentID`` route it, only ``Details`` is sent."""
+    return {"ParentKind": parent_kind, "ParentID": parent_id,
+            "Details": truncate(details, HISTORY_MAX)}
+
+
+def purchase_order_payload(order):
+    """A Xero PurchaseOrder (the supplier contact must already be in Xero)."""
+    payload = _compact({
+        "PurchaseOrderID": order.get("xero_id") or None,
+        "PurchaseOrderNumber": order.get("number"),
+        "Reference": order.get("reference") or None,
+        "Contact": {"ContactID": order.get("contact_id")},
+        "Date": _date(order.get("date")),
+        "DeliveryDate": _date(order.get("delivery_date")),
+        "DeliveryAddress": truncate(order["delivery_address"], 500)
+        if order.get("delivery_address") else None,
+        "DeliveryInstructions": truncate(order["delivery_instructions"], 500)
+        if order.get("delivery_instructions") else None,
+        "CurrencyCode": order.get("currency") or None,
+        "CurrencyRate": T.to_decimal(order["rate"]) if order.get("rate") else None,
+        "Status": order.get("status") or "AUTHORISED",
+        "LineAmountTypes": order.get("line_amount_types") or "Exclusive",
+        "LineItems": [_line_payload(line) for line in order.get("lines") or ()],
+    })
+    return payload
+
+
+def payment_payload(payment):
+    """A Xero Payment against an invoice or a credit note, from a bank (or payable) account."""
+    if payment.get("credit_note_id"):
+        document = {"CreditNote": {"CreditNoteID": payment["credit_note_id"]}}
+    else:
+        document = {"Invoice": {"InvoiceID": payment.get("invoice_id")}}
+    return _compact({
+        **document,
+        "Account": {"Code": payment.get("account_code")},
+        "Date": _date(payment.get("date")),
+        "Amount": T.round_money(payment.get("amount")),
+        "Reference": truncate(payment["reference"], 255) if payment.get("reference") else None,
+        "CurrencyRate": T.to_decimal(payment["rate"]) if payment.get("rate") else None,
+    })

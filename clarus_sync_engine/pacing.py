@@ -1,0 +1,170 @@
+"""Pace calls to one Xero tenant so a worker never earns a 429 by its own speed.
+
+Xero's windows are fixed and reset at a per-tenant moment we cannot see, so the pacer
+combines two views:
+
+* a local model (calls this worker made in the last 60 s, calls today, calls in
+  flight) that is all we have before the first response;
+* the ``X-MinLimit-Remaining`` / ``X-DayLimit-Remaining`` / ``X-AppMinLimit-Remaining``
+  headers of every response, which also count other workers and other apps.
+
+When the minute allowance is used up we wait 60 s from the response that said so: the
+fixed window that response belongs to has certainly ended by then. When the day
+allowance is used up, or a wait would exceed ``max_wait``, the decision is ``stop``:
+the caller reschedules the job instead of sleeping in a worker.
+
+Usage::
+
+    decision = pacer.before_call()
+    if decision.stop:
+        reschedule(after=decision.wait)
+    else:
+        sleep(decision.wait)
+        pacer.call_started()
+        ...  # the HTTP call
+        pacer.after_response(headers, status)
+"""
+
+import time
+from collections import deque, namedtuple
+from email.utils import parsedate_to_datetime
+
+Decision = namedtuple("Decision", "wait stop reason")
+
+MINUTE = 60.0
+DAY = 86400.0
+
+
+def _header(headers, name):
+    """Case-insensitive header lookup on a dict, HTTPHeaderDict or list of pairs."""
+    if not headers:
+        return None
+    items = headers.items() if hasattr(headers, "items") else headers
+    wanted = name.lower()
+    for key, value in items:
+        if str(key).lower() == wanted:
+            return value
+    return None
+
+
+def _int_header(headers, name):
+    value = _header(headers, name)
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def retry_after_from(headers, now=None):
+    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date), else None."""
+    value = _header(headers, "Retry-After")
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+class RatePacer:
+    """Decides the wait before the next call to one tenant; see the module docstring."""
+
+    def __init__(self, per_minute=60, per_day=5000, concurrent=5, clock=time.monotonic,
+                 minute_reserve=1, day_reserve=10, app_reserve=50, max_wait=60.0,
+                 busy_poll=0.5):
+        self.per_minute = per_minute
+        self.per_day = per_day
+        self.concurrent = concurrent
+        self.clock = clock
+        # Reserves leave room for other workers and for the interactive UI.
+        self.minute_reserve = minute_reserve
+        self.day_reserve = day_reserve
+        self.app_reserve = app_reserve
+        self.max_wait = max_wait
+        self.busy_poll = busy_poll
+        self._recent = deque()
+        self._day_started = clock()
+        self._day_calls = 0
+        self._in_flight = 0
+        self._blocked_until = None
+        self._blocked_reason = ""
+        self._day_exhausted_until = None
+
+    def call_started(self):
+        """Record that a call is being sent now."""
+        now = self.clock()
+        self._recent.append(now)
+        if now - self._day_started >= DAY:
+            self._day_started, self._day_calls = now, 0
+        self._day_calls += 1
+        self._in_flight += 1
+
+    def after_response(self, headers, status=200):
+        """Learn from one response (success or error), headers as returned by urllib3."""
+        now = self.clock()
+        self._in_flight = max(0, self._in_flight - 1)
+        if status == 429:
+            self._after_429(headers, now)
+            return
+        minute_left = _int_header(headers, "X-MinLimit-Remaining")
+        if minute_left is not None and minute_left <= self.minute_reserve:
+            self._block(now + MINUTE, "Xero minute limit nearly used (%d left)" % minute_left)
+        app_left = _int_header(headers, "X-AppMinLimit-Remaining")
+        if app_left is not None and app_left <= self.app_reserve:
+            self._block(now + MINUTE, "app-wide minute limit nearly used (%d left)" % app_left)
+        day_left = _int_header(headers, "X-DayLimit-Remaining")
+        if day_left is not None and day_left <= self.day_reserve:
+            # We do not know when the tenant's day window resets: retry in an hour at
+            # the latest, the header will tell us again.
+            self._day_exhausted_until = now + 3600.0
+
+    def _after_429(self, headers, now):
+        problem = str(_header(headers, "X-Rate-Limit-Problem") or "").lower()
+        wait = retry_after_from(headers)
+        if problem == "day":
+            self._day_exhausted_until = now + (wait if wait is not None else 3600.0)
+            return
+        self._block(now + (wait if wait is not None else MINUTE),
+                    "Xero answered 429 (%s limit)" % (problem or "unknown"))
+
+    def _block(self, until, reason):
+        if self._blocked_until is None or until > self._blocked_until:
+            self._blocked_until, self._blocked_reason = until, reason
+
+    def _local_minute_wait(self, now):
+        while self._recent and now - self._recent[0] >= MINUTE:
+            self._recent.popleft()
+        if len(self._recent) < self.per_minute:
+            return 0.0
+        # The oldest call in our sliding view leaves it 60 s after it was sent.
+        return self._recent[-self.per_minute] + MINUTE - now
+
+    def before_call(self):
+        """Return ``Decision(wait, stop, reason)`` for the next call."""
+        now = self.clock()
+        if self._day_exhausted_until is not None:
+            if now < self._day_exhausted_until:
+                return Decision(self._day_exhausted_until - now, True,
+                                "Xero day limit reached for this organisation")
+            self._day_exhausted_until = None
+        if now - self._day_started < DAY and self._day_calls >= self.per_day:
+            return Decision(self._day_started + DAY - now, True,
+                            "local day budget of %d calls used" % self.per_day)
+        wait, reason = self._local_minute_wait(now), "local minute budget used"
+        if self._blocked_until is not None:
+            if self._blocked_until > now and self._blocked_until - now > wait:
+                wait, reason = self._blocked_until - now, self._blocked_reason
+            elif self._blocked_until <= now:
+                self._blocked_until = None
+        if wait <= 0 and self._in_flight >= self.concurrent:
+            wait, reason = self.busy_poll, "%d calls already in flight" % self._in_flight
+        if wait > self.max_wait:
+            return Decision(wait, True, reason)
+        return Decision(max(0.0, wait), False, reason if wait > 0 else "")

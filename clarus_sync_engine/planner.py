@@ -1,0 +1,165 @@
+"""Group claimed jobs into ordered Xero batches.
+
+A job is a dict or an object with these fields (attribute or key):
+
+* ``id`` (int): creation order; an earlier id is an earlier change;
+* ``tenant`` (str): Xero tenant id;
+* ``kind`` (str): one of ``KIND_ORDER``;
+* ``record_key`` (str): the Odoo record the job exports, e.g. ``"account.move,42"``;
+* ``depends_on`` (iterable of record keys, optional): records that must exist in Xero
+  first, e.g. the invoice's contact and items;
+* ``priority`` (int, optional, default 10): lower runs first, as in the job queue;
+* ``state`` (optional, default ``pending``): only pending jobs are planned, but running
+  and failed jobs passed in still hold back what depends on them;
+* ``payload_size`` (int bytes) or ``payload`` (JSON-ready dict), optional.
+
+The result is a ``Plan``: ``batches`` in sending order, ``waiting`` jobs with the reason
+they were held back, and ``oversized`` jobs that can never fit one request.
+"""
+
+import json
+from collections import namedtuple
+
+from .states import BLOCKING_STATES, PENDING
+
+# Rank of each kind: a batch is only sent after every batch of a lower rank, so records
+# a document points at are in Xero before the document.
+KIND_ORDER = {
+    "contact": 0,
+    "item": 0,
+    "invoice": 1,
+    "purchase_order": 1,
+    "credit_note": 2,
+    "payment": 3,
+    "allocation": 3,
+    "history": 4,
+}
+
+# Xero takes one allocation (PUT /CreditNotes/{id}/Allocations) or one history note
+# (PUT /{Document}/{id}/History) per request, for one parent document.
+SINGLE_ELEMENT_KINDS = frozenset({"allocation", "history"})
+
+# Room for the request envelope, e.g. {"Invoices":[ ... ]}.
+ENVELOPE_BYTES = 32
+
+Batch = namedtuple("Batch", "tenant kind job_ids size")
+Waiting = namedtuple("Waiting", "job_id reason")
+Plan = namedtuple("Plan", "batches waiting oversized")
+
+
+def _field(job, name, default=None):
+    if isinstance(job, dict):
+        return job.get(name, default)
+    return getattr(job, name, default)
+
+
+def _payload_size(job):
+    size = _field(job, "payload_size")
+    if size is not None:
+        return int(size)
+    payload = _field(job, "payload")
+    if payload is None:
+        return 0
+    return len(json.dumps(payload, default=str, separators=(",", ":")).encode("utf-8"))
+
+
+def _normalise(job):
+    kind = _field(job, "kind")
+    if kind not in KIND_ORDER:
+        raise ValueError("Unknown job kind %r (job %r)." % (kind, _field(job, "id")))
+    return {
+        "id": _field(job, "id"),
+        "tenant": _field(job, "tenant"),
+        "kind": kind,
+        "record_key": _field(job, "record_key"),
+        "depends_on": tuple(_field(job, "depends_on", None) or ()),
+        "priority": _field(job, "priority", 10) or 0,
+        "state": _field(job, "state", PENDING) or PENDING,
+        "size": _payload_size(job),
+    }
+
+
+def _blocking_index(jobs):
+    """(tenant, record_key) -> sorted list of (job id, state) that still hold it back."""
+    index = {}
+    for job in jobs:
+        if job["state"] in BLOCKING_STATES:
+            index.setdefault((job["tenant"], job["record_key"]), []).append(
+                (job["id"], job["state"])
+            )
+    for entries in index.values():
+        entries.sort()
+    return index
+
+
+def _wait_reason(job, index, earliest_pending):
+    """Why ``job`` cannot be sent in this plan, or None when it is ready."""
+    own = index.get((job["tenant"], job["record_key"]), [])
+    for other_id, state in own:
+        if other_id < job["id"]:
+            return "waiting for earlier change #%s of %s (%s)" % (
+                other_id, job["record_key"], state)
+    if earliest_pending.get((job["tenant"], job["record_key"])) != job["id"]:
+        return "waiting for an earlier change of %s" % (job["record_key"],)
+    for key in sorted(job["depends_on"]):
+        if key == job["record_key"]:
+            continue
+        blockers = index.get((job["tenant"], key))
+        if blockers:
+            other_id, state = blockers[0]
+            return "waiting for %s (job #%s is %s)" % (key, other_id, state)
+    return None
+
+
+def _chunks(jobs, limit, max_bytes):
+    """Split one (tenant, kind) group into batches under both limits, order kept."""
+    batches, current, size = [], [], ENVELOPE_BYTES
+    for job in jobs:
+        cost = job["size"] + 1  # +1 for the separating comma
+        if current and (len(current) >= limit or size + cost > max_bytes):
+            batches.append((current, size))
+            current, size = [], ENVELOPE_BYTES
+        current.append(job)
+        size += cost
+    if current:
+        batches.append((current, size))
+    return batches
+
+
+def plan_batches(jobs, max_per_batch=50, max_bytes=3_000_000):
+    """Plan the batches to send now for ``jobs``; see the module docstring for shapes.
+
+    Deterministic: the same jobs in any input order give the same plan.
+    """
+    if max_per_batch < 1:
+        raise ValueError("max_per_batch must be at least 1.")
+    normalised = sorted((_normalise(job) for job in jobs), key=lambda j: j["id"])
+    index = _blocking_index(normalised)
+    earliest_pending = {}
+    for job in normalised:
+        if job["state"] == PENDING:
+            earliest_pending.setdefault((job["tenant"], job["record_key"]), job["id"])
+
+    groups, waiting, oversized = {}, [], []
+    for job in normalised:
+        if job["state"] != PENDING:
+            continue
+        reason = _wait_reason(job, index, earliest_pending)
+        if reason:
+            waiting.append(Waiting(job["id"], reason))
+        elif job["size"] + ENVELOPE_BYTES + 1 > max_bytes:
+            oversized.append(job["id"])
+        else:
+            groups.setdefault((job["tenant"], job["kind"]), []).append(job)
+
+    batches = []
+    for (tenant, kind), members in groups.items():
+        members.sort(key=lambda j: (j["priority"], j["id"]))
+        limit = 1 if kind in SINGLE_ELEMENT_KINDS else max_per_batch
+        for chunk, size in _chunks(members, limit, max_bytes):
+            batches.append(Batch(tenant, kind, tuple(j["id"] for j in chunk), size))
+    first = {job["id"]: job for job in normalised}
+    batches.sort(key=lambda b: (
+        KIND_ORDER[b.kind], first[b.job_ids[0]]["priority"], str(b.tenant), b.kind, b.job_ids[0]
+    ))
+    return Plan(batches, waiting, oversized)

@@ -1,0 +1,132 @@
+"""Checks before sending, in words a finance user understands (never a traceback).
+
+``known`` describes the Xero organisation, as read by ``XeroGateway.get_reference_data``
+and reduced to plain sets (each key optional; a missing key skips that check)::
+
+    {"currencies": {"NZD", "USD"},        # enabled currency codes
+     "account_codes": {"200", "400"},     # active account codes
+     "tax_types": {"OUTPUT2", "NONE"},    # active tax types
+     "tax_rates": {"OUTPUT2": Decimal("15")},
+     "item_codes": {"WIDGET"},
+     "tracking": {"Region": {"North", "South"}}}
+"""
+
+from .totals import totals_match, xero_totals
+
+ITEM_CODE_MAX = 30
+ITEM_NAME_MAX = 50
+TRACKING_MAX = 2
+
+
+def _line_label(index, line):
+    name = line.get("Description") or line.get("ItemCode") or ""
+    name = name if len(name) <= 40 else name[:39] + "\u2026"
+    return "Line %d (%s)" % (index, name) if name else "Line %d" % index
+
+
+def _check_account(label, code, known, problems):
+    if not code:
+        problems.append("%s has no Xero account. Map its income or expense account to a Xero "
+                        "account code in the Xero settings." % label)
+    elif "account_codes" in known and code not in known["account_codes"]:
+        problems.append("%s uses account code %s, which does not exist or is archived in Xero."
+                        % (label, code))
+
+
+def _check_tax(label, line, amount_types, known, problems):
+    tax_type = line.get("TaxType")
+    if amount_types == "NoTax":
+        return
+    if not tax_type:
+        problems.append("%s has no Xero tax rate. Map its tax to a Xero tax rate in the Xero "
+                        "settings." % label)
+    elif "tax_types" in known and tax_type not in known["tax_types"]:
+        problems.append("%s uses tax rate %s, which does not exist or is not active in Xero."
+                        % (label, tax_type))
+
+
+def _check_item_code(label, code, known, problems):
+    if not code:
+        return
+    if len(code) > ITEM_CODE_MAX:
+        problems.append("%s: the product reference %r is %d characters long; Xero item codes "
+                        "allow at most %d. Shorten the internal reference."
+                        % (label, code, len(code), ITEM_CODE_MAX))
+    elif "item_codes" in known and code not in known["item_codes"]:
+        problems.append("%s: product %s is not in Xero yet; it will be sent first."
+                        % (label, code))
+
+
+def _check_tracking(label, tracking, known, problems):
+    if len(tracking) > TRACKING_MAX:
+        problems.append("%s has %d tracking categories; Xero allows at most %d."
+                        % (label, len(tracking), TRACKING_MAX))
+    categories = known.get("tracking")
+    if categories is None:
+        return
+    for entry in tracking:
+        name, option = entry.get("Name"), entry.get("Option")
+        if name not in categories:
+            problems.append("%s: tracking category %r does not exist in Xero." % (label, name))
+        elif option not in categories[name]:
+            problems.append("%s: %r is not an option of tracking category %r in Xero."
+                            % (label, option, name))
+
+
+def _check_header(payload, known, problems):
+    if not (payload.get("Contact") or {}).get("ContactID"):
+        problems.append("The customer or supplier is not in Xero yet; it must be sent first.")
+    currency = payload.get("CurrencyCode")
+    if currency and "currencies" in known and currency not in known["currencies"]:
+        problems.append("Currency %s is not enabled in the Xero organisation. Add it in Xero "
+                        "(Settings > Currencies) or invoice in an enabled currency." % currency)
+    if not payload.get("Date"):
+        problems.append("The document has no date.")
+
+
+def validate_invoice(payload, known, expected_total=None):
+    """Problems with an invoice or credit note payload, as a list of sentences ([] = fine).
+
+    ``expected_total`` (Odoo's total) adds a check that Xero will compute the same total,
+    when ``known`` has ``tax_rates``.
+    """
+    problems = []
+    _check_header(payload, known, problems)
+    lines = payload.get("LineItems") or []
+    if not lines:
+        problems.append("The document has no lines; Xero needs at least one.")
+    amount_types = payload.get("LineAmountTypes") or "Exclusive"
+    for index, line in enumerate(lines, start=1):
+        label = _line_label(index, line)
+        _check_account(label, line.get("AccountCode"), known, problems)
+        _check_tax(label, line, amount_types, known, problems)
+        _check_item_code(label, line.get("ItemCode"), known, problems)
+        _check_tracking(label, line.get("Tracking") or [], known, problems)
+    if expected_total is not None and "tax_rates" in known and lines:
+        computed = xero_totals(payload, known["tax_rates"])["total"]
+        if not totals_match(expected_total, computed):
+            problems.append("Xero would compute a total of %s instead of %s. Configure a "
+                            "rounding account, or check unit prices with more than 4 decimals."
+                            % (computed, expected_total))
+    return problems
+
+
+def validate_item(payload, known):
+    """Problems with an item payload, as a list of sentences ([] = fine)."""
+    problems = []
+    code = payload.get("Code") or ""
+    if not code:
+        problems.append("The product has no internal reference; Xero needs an item code.")
+    elif len(code) > ITEM_CODE_MAX:
+        problems.append("The internal reference %r is %d characters long; Xero item codes "
+                        "allow at most %d." % (code, len(code), ITEM_CODE_MAX))
+    for section in ("SalesDetails", "PurchaseDetails"):
+        details = payload.get(section) or {}
+        code_key = "COGSAccountCode" if "COGSAccountCode" in details else "AccountCode"
+        if section in payload:
+            label = "Sales" if section == "SalesDetails" else "Purchases"
+            _check_account("%s of this product" % label, details.get(code_key), known, problems)
+    inventory = payload.get("InventoryAssetAccountCode")
+    if "InventoryAssetAccountCode" in payload:
+        _check_account("The stock valuation", inventory, known, problems)
+    return problems

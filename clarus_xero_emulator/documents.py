@@ -1,0 +1,298 @@
+"""Invoices, CreditNotes and PurchaseOrders: creation, updates, status rules, totals, stock."""
+
+from decimal import Decimal
+
+from .common import Invalid, elements_of, envelope, find_by_id, output, run_batch, touch
+from .lines import LINE_AMOUNT_TYPES, apply_stock, build_lines, check_stock, stock_moves
+from .msjson import date_to_ms, day_ms, dec, num
+from .parties import _apply_contact, active_contact_named
+from .reads import get_one, list_response
+from .state import new_id
+
+EDITABLE = {"DRAFT", "SUBMITTED"}
+TRANSITIONS = {
+    "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "AUTHORISED": {"AUTHORISED", "VOIDED"},
+}
+PO_TRANSITIONS = {
+    "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "AUTHORISED": {"AUTHORISED", "BILLED", "DELETED"},
+    "BILLED": {"BILLED", "AUTHORISED"},
+}
+DATE_KEYS = ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate", "DeliveryDate",
+             "ExpectedArrivalDate")
+COPY_KEYS = ("Reference", "BrandingThemeID", "Url", "SentToContact", "DeliveryAddress",
+             "AttentionTo", "Telephone", "DeliveryInstructions")
+CROSS_RATES = {"NZD": 1.0, "AUD": 0.92, "USD": 0.6, "EUR": 0.55, "GBP": 0.47}
+
+
+class Kind:
+    def __init__(self, coll, id_field, number, types, label, prefix, history_name):
+        self.coll, self.id_field, self.number = coll, id_field, number
+        self.types, self.label, self.prefix = types, label, prefix
+        self.history_name = history_name
+
+
+KINDS = {
+    "Invoices": Kind("Invoices", "InvoiceID", "InvoiceNumber", ("ACCREC", "ACCPAY"), "Invoice",
+                     "INV", "Invoice"),
+    "CreditNotes": Kind("CreditNotes", "CreditNoteID", "CreditNoteNumber",
+                        ("ACCRECCREDIT", "ACCPAYCREDIT"), "Credit Note", "CN", "Credit Note"),
+    "PurchaseOrders": Kind("PurchaseOrders", "PurchaseOrderID", "PurchaseOrderNumber", None,
+                           "Purchase Order", "PO", "Purchase Order"),
+}
+
+
+def _numbered(doc_type, kind):
+    """Whether this document's number is unique and auto-generated (sales side and POs)."""
+    return kind.types is None or doc_type in ("ACCREC", "ACCRECCREDIT")
+
+
+def _resolve_contact(ctx, ref, is_po, errors):
+    """-> (contact record or None, name of a contact to create or None)."""
+    if not isinstance(ref, dict) or not ref:
+        errors.append("A Contact must be specified")
+        return None, None
+    if ref.get("ContactID"):
+        contact = find_by_id(ctx, "Contacts", ref["ContactID"])
+        if contact is None:
+            errors.append("The contact with ID %s could not be found." % ref["ContactID"])
+        return contact, None
+    if ref.get("ContactNumber"):
+        contact = next((c for c in ctx.data["Contacts"].values()
+                        if c.get("ContactNumber") == ref["ContactNumber"]), None)
+        if contact is not None:
+            return contact, None
+    if ref.get("Name"):
+        contact = active_contact_named(ctx, str(ref["Name"]))
+        if contact is not None:
+            return contact, None
+        if not is_po:
+            return None, str(ref["Name"])
+    errors.append("The contact could not be found; send an existing ContactID")
+    return None, None
+
+
+def save_document(ctx, coll, el, existing=None):
+    kind = KINDS[coll]
+    is_po = kind.types is None
+    errors = []
+    doc_type = existing.get("Type") if existing else el.get("Type")
+    if is_po:
+        doc_type = None
+    elif existing is None and doc_type not in kind.types:
+        errors.append("%s Type must be one of %s" % (kind.label, ", ".join(kind.types)))
+    elif existing is not None and el.get("Type") not in (None, existing["Type"]):
+        errors.append("The Type of an existing %s cannot be changed" % kind.label)
+    old_status = existing["Status"] if existing else None
+    status = el.get("Status") or old_status or "DRAFT"
+    invalid_status = "%s not of valid status for modification" % kind.label
+    if existing is None:
+        if status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
+            raise Invalid(["%s not of valid status for creation" % kind.label])
+    else:
+        allowed = (PO_TRANSITIONS if is_po else TRANSITIONS).get(old_status, set())
+        if status not in allowed:
+            raise Invalid([invalid_status])
+        money = (existing.get("AmountPaid") or 0) or (existing.get("AmountCredited") or 0) or (
+            existing.get("Allocations") or existing.get("Payments"))
+        if money and (status == "VOIDED" or el.get("LineItems") is not None):
+            raise Invalid([invalid_status])
+    contact, new_contact_name = None, None
+    if existing is None or el.get("Contact"):
+        contact, new_contact_name = _resolve_contact(ctx, el.get("Contact"), is_po, errors)
+        changed = existing is None or contact is None or \
+            contact["ContactID"] != existing["Contact"]["ContactID"]
+        if contact and contact.get("ContactStatus") == "ARCHIVED" and changed:
+            errors.append("The contact '%s' is archived and cannot be used on new transactions."
+                          % contact["Name"])
+    else:
+        contact = ctx.data["Contacts"].get(existing["Contact"]["ContactID"])
+    dates = {}
+    for key in DATE_KEYS:
+        if el.get(key):
+            try:
+                dates[key] = date_to_ms(el[key])
+            except ValueError:
+                errors.append("'%s' is not a valid date for %s" % (el[key], key))
+    amount_types = el.get("LineAmountTypes") or (existing or {}).get("LineAmountTypes") \
+        or "Exclusive"
+    if amount_types not in LINE_AMOUNT_TYPES:
+        errors.append("LineAmountTypes '%s' is not valid" % amount_types)
+        amount_types = "Exclusive"
+    base = ctx.org.base_currency
+    currency = str(el.get("CurrencyCode") or (existing or {}).get("CurrencyCode") or base)
+    if currency not in ctx.data["Currencies"]:
+        errors.append("Organisation is not subscribed to currency %s" % currency)
+    number = el.get(kind.number) if el.get(kind.number) else (existing or {}).get(kind.number)
+    if number and len(str(number)) > 255:
+        errors.append("%s number must not be more than 255 characters long" % kind.label)
+    if number and _numbered(doc_type, kind):
+        clash = next((d for d in ctx.data[coll].values() if d is not existing
+                      and d.get("Type") == doc_type and d.get(kind.number) == number
+                      and d["Status"] != "DELETED"), None)
+        if clash:
+            errors.append("%s # must be unique." % kind.label)
+    raw_lines = el["LineItems"] if el.get("LineItems") is not None else \
+        (existing or {}).get("LineItems", [])
+    if not isinstance(raw_lines, list):
+        errors.append("LineItems must be a list")
+        raw_lines = []
+    sale = doc_type in ("ACCREC", "ACCRECCREDIT")
+    lines, sub_total, total_tax, total = build_lines(
+        ctx, raw_lines, (existing or {}).get("LineItems"), amount_types, sale, not sale, errors)
+    if status in ("SUBMITTED", "AUTHORISED") and not lines and not errors:
+        errors.append("%s must have at least one line item" % kind.label)
+    if status == "AUTHORISED" and not is_po:
+        for line in lines:
+            if not line.get("AccountCode"):
+                errors.append("Each line item must have an AccountCode when %s is AUTHORISED"
+                              % kind.label)
+                break
+    was_auth = old_status in ("AUTHORISED", "PAID") and not is_po
+    will_auth = status == "AUTHORISED" and not is_po
+    old_moves = _stored_moves(ctx, existing) if was_auth else []
+    new_moves = stock_moves(ctx, doc_type, lines) if will_auth else []
+    if will_auth:
+        check_stock(old_moves, new_moves, ctx.flag("allowBackorders"), errors)
+    if errors:
+        raise Invalid(errors)
+
+    # -- everything is valid: apply -------------------------------------------------------------
+    if new_contact_name:
+        contact = _apply_contact(ctx, {"Name": new_contact_name}, None)
+    created = existing is None
+    if created:
+        rec = {kind.id_field: new_id(), "HasAttachments": False, "Payments": [],
+               "Date": day_ms(ctx.now)}
+        if not is_po:
+            rec.update({"Type": doc_type, "AmountPaid": 0.0, "HasErrors": False,
+                        "SentToContact": False})
+            rec.update({"AmountCredited": 0.0, "CreditNotes": []} if coll == "Invoices"
+                       else {"Allocations": [], "AppliedAmount": 0.0})
+        if not number and _numbered(doc_type, kind):
+            number = ctx.org.next_number(kind.prefix)
+            while any(d.get(kind.number) == number for d in ctx.data[coll].values()):
+                number = ctx.org.next_number(kind.prefix)
+        ctx.data[coll][rec[kind.id_field]] = rec
+    else:
+        rec = existing
+    if was_auth:
+        apply_stock(old_moves, -1, doc_type)
+    if will_auth:
+        apply_stock(new_moves, 1, doc_type)
+        rec["_stock"] = [(i["ItemID"], str(qty), str(amount)) for i, qty, amount in new_moves]
+    else:
+        rec.pop("_stock", None)
+    if number:
+        rec[kind.number] = number
+    rec.update(dates)
+    for key in COPY_KEYS:
+        if el.get(key) is not None:
+            rec[key] = el[key]
+    rate = el.get("CurrencyRate") or (existing or {}).get("CurrencyRate")
+    if currency == base:
+        rate = 1.0
+    elif not rate:
+        rate = round(CROSS_RATES.get(currency, 1.0) / CROSS_RATES.get(base, 1.0), 6)
+    rec.update({"Contact": {"ContactID": contact["ContactID"]}, "Status": status,
+                "LineAmountTypes": amount_types, "LineItems": lines, "CurrencyCode": currency,
+                "CurrencyRate": float(rate), "SubTotal": num(sub_total),
+                "TotalTax": num(total_tax), "Total": num(total)})
+    if lines and any(line.get("DiscountRate") for line in lines):
+        rec["IsDiscounted"] = True
+    settle(rec, coll)
+    if status == "AUTHORISED" and contact is not None:
+        contact["IsCustomer" if sale else "IsSupplier"] = True
+    touch(ctx, rec)
+    verb = "Created" if created else {"AUTHORISED": "Approved", "VOIDED": "Voided",
+                                      "DELETED": "Deleted"}.get(status, "Edited")
+    if not created and status == old_status:
+        verb = "Edited"
+    ctx.org.add_history(coll, rec[kind.id_field], verb,
+                        "%s %s %s" % (kind.history_name, rec.get(kind.number) or "", verb.lower()),
+                        ctx.now)
+    return rec
+
+
+def _stored_moves(ctx, rec):
+    moves = []
+    for item_id, qty, amount in (rec or {}).get("_stock", []):
+        item = ctx.data["Items"].get(item_id)
+        if item is not None:
+            moves.append((item, Decimal(qty), Decimal(amount)))
+    return moves
+
+
+def settle(rec, coll):
+    """Recompute AmountDue/RemainingCredit and move AUTHORISED <-> PAID."""
+    if coll == "PurchaseOrders":
+        return
+    total = dec(rec["Total"])
+    paid = sum((dec(p["Amount"]) for p in rec.get("Payments", [])), Decimal(0))
+    rec["AmountPaid"] = num(paid)
+    if coll == "Invoices":
+        credited = sum((dec(c["AppliedAmount"]) for c in rec.get("CreditNotes", [])), Decimal(0))
+        rec["AmountCredited"] = num(credited)
+        outstanding = total - paid - credited
+        rec["AmountDue"] = num(outstanding)
+    else:
+        applied = sum((dec(a["Amount"]) for a in rec.get("Allocations", [])), Decimal(0))
+        rec["AppliedAmount"] = num(applied)
+        outstanding = total - paid - applied
+        rec["RemainingCredit"] = num(outstanding)
+    if rec["Status"] == "AUTHORISED" and outstanding <= 0:
+        rec["Status"] = "PAID"
+        dates = [p.get("Date") for p in rec.get("Payments", []) + rec.get("Allocations", [])]
+        rec["FullyPaidOnDate"] = max([d for d in dates if d] or [rec["Date"]])
+    elif rec["Status"] == "PAID" and outstanding > 0:
+        rec["Status"] = "AUTHORISED"
+        rec.pop("FullyPaidOnDate", None)
+
+
+# -- handlers --------------------------------------------------------------------------------
+def _find_for_upsert(ctx, coll, el):
+    kind = KINDS[coll]
+    if el.get(kind.id_field):
+        rec = find_by_id(ctx, coll, el[kind.id_field])
+        if rec is None:
+            raise Invalid(["%s with %s %s could not be found."
+                           % (kind.label, kind.id_field, el[kind.id_field])])
+        return rec
+    number = el.get(kind.number)
+    if number and (kind.types is None or el.get("Type") in (None, kind.types[0])):
+        return next((d for d in ctx.data[coll].values() if d.get(kind.number) == number
+                     and _numbered(d.get("Type"), kind) and d["Status"] != "DELETED"), None)
+    return None
+
+
+def list_documents(ctx, coll):
+    kind = KINDS[coll]
+    return list_response(ctx, coll, ctx.data[coll].values(), paged=True,
+                         id_field=kind.id_field, number_field=kind.number)
+
+
+def get_document(ctx, coll):
+    rec = get_one(ctx, coll, ctx.args[0], KINDS[coll].number)
+    return envelope(ctx, coll, [output(ctx, rec)])
+
+
+def put_documents(ctx, coll):
+    flag = None if coll == "PurchaseOrders" else "HasErrors"
+    return run_batch(ctx, coll, elements_of(ctx, coll),
+                     lambda e: save_document(ctx, coll, e), flag)
+
+
+def post_documents(ctx, coll):
+    flag = None if coll == "PurchaseOrders" else "HasErrors"
+    return run_batch(ctx, coll, elements_of(ctx, coll),
+                     lambda e: save_document(ctx, coll, e, _find_for_upsert(ctx, coll, e)), flag)
+
+
+def post_document(ctx, coll):
+    rec = get_one(ctx, coll, ctx.args[0], KINDS[coll].number)
+    flag = None if coll == "PurchaseOrders" else "HasErrors"
+    return run_batch(ctx, coll, elements_of(ctx, coll)[:1],
+                     lambda e: save_document(ctx, coll, e, rec), flag)

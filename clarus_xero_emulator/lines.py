@@ -1,0 +1,170 @@
+"""Line items: defaults from items, account/tax/tracking checks and Xero's rounding rules."""
+
+from decimal import Decimal
+
+from .common import account_by_code, find_by_id, item_by_code, removed_account_message, tax_rate
+from .msjson import dec, num, q
+from .settings import find_option
+from .state import new_id
+
+LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
+HUNDRED = Decimal(100)
+
+
+def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_to_inventory,
+                errors):
+    """Validate and price line items. Returns (lines, sub_total, total_tax, total)."""
+    old_by_id = {line["LineItemID"]: line for line in old_lines or []}
+    lines = []
+    sub_total = total_tax = total = Decimal(0)
+    for index, raw in enumerate(raw_lines):
+        if not isinstance(raw, dict):
+            errors.append("Line item %d must be an object" % (index + 1))
+            continue
+        base = old_by_id.get(str(raw.get("LineItemID") or ""))
+        line = dict(base) if base else {}
+        line.update({k: v for k, v in raw.items() if v is not None})
+        line["LineItemID"] = base["LineItemID"] if base else new_id()
+        line.pop("ValidationErrors", None)
+        item = None
+        if line.get("ItemCode"):
+            item = item_by_code(ctx, line["ItemCode"])
+            if item is None:
+                errors.append("Item code '%s' is not valid" % line["ItemCode"])
+        if item is not None:
+            details = item.get("SalesDetails" if sale else "PurchaseDetails") or {}
+            if not line.get("Description"):
+                line["Description"] = item.get("Description" if sale else "PurchaseDescription",
+                                               item.get("Description") or item.get("Name") or "")
+            if line.get("UnitAmount") is None and details.get("UnitPrice") is not None:
+                line["UnitAmount"] = details["UnitPrice"]
+            if not line.get("AccountCode"):
+                if item.get("IsTrackedAsInventory") and purchase_tracked_to_inventory:
+                    line["AccountCode"] = item["InventoryAssetAccountCode"]
+                elif details.get("AccountCode"):
+                    line["AccountCode"] = details["AccountCode"]
+            if not line.get("TaxType") and details.get("TaxType"):
+                line["TaxType"] = details["TaxType"]
+            line["Item"] = {"ItemID": item["ItemID"], "Code": item["Code"],
+                            "Name": item.get("Name") or item["Code"]}
+        account = None
+        if line.get("AccountID") and not line.get("AccountCode"):
+            account = find_by_id(ctx, "Accounts", line["AccountID"])
+            if account is None or account["Status"] != "ACTIVE":
+                errors.append("Account with AccountID '%s' could not be found"
+                              % line["AccountID"])
+                account = None
+        elif line.get("AccountCode"):
+            account = account_by_code(ctx, line["AccountCode"])
+            if account is None:
+                errors.append(removed_account_message(line["AccountCode"]))
+        if account is not None:
+            line["AccountCode"], line["AccountID"] = account["Code"], account["AccountID"]
+            if not line.get("TaxType"):
+                line["TaxType"] = account.get("TaxType") or "NONE"
+        rate = Decimal(0)
+        if line.get("TaxType"):
+            tr = tax_rate(ctx, line["TaxType"])
+            if tr is None:
+                errors.append("The TaxType code '%s' does not exist or cannot be used for this "
+                              "type of transaction." % line["TaxType"])
+            else:
+                rate = dec(tr["EffectiveRate"])
+        try:
+            qty = dec(line.get("Quantity"), "1")
+            if line.get("UnitAmount") is None and line.get("LineAmount") is not None:
+                unit = dec(line["LineAmount"]) / (qty or 1)
+            else:
+                unit = dec(line.get("UnitAmount"), "0")
+            unit = q(unit, ctx.unitdp)
+            discount = dec(line.get("DiscountRate"), "0")
+        except ValueError as exc:
+            errors.append("Line item %d: %s" % (index + 1, exc))
+            continue
+        if discount and not sale:
+            errors.append("Discounts can only be applied to sales transactions")
+        line_amount = q(qty * unit * (1 - discount / HUNDRED))
+        if amount_types == "Exclusive":
+            tax = q(line_amount * rate / HUNDRED)
+            sub_total += line_amount
+            total += line_amount + tax
+        elif amount_types == "Inclusive":
+            tax = q(line_amount * rate / (HUNDRED + rate))
+            sub_total += line_amount - tax
+            total += line_amount
+        else:
+            tax = Decimal(0)
+            sub_total += line_amount
+            total += line_amount
+        total_tax += tax
+        line.update({"Quantity": num(q(qty, 4)), "UnitAmount": num(unit),
+                     "LineAmount": num(line_amount), "TaxAmount": num(tax)})
+        if discount:
+            line["DiscountRate"] = num(discount)
+        line["Tracking"] = _tracking(ctx, line.get("Tracking") or [], errors)
+        lines.append(line)
+    return lines, sub_total, total_tax, total
+
+
+def _tracking(ctx, refs, errors):
+    if len(refs) > 2:
+        errors.append("A line item can have a maximum of 2 tracking categories")
+    out = []
+    for ref in refs:
+        if not isinstance(ref, dict):
+            errors.append("Tracking must be a list of objects")
+            continue
+        cat_ref = ref.get("TrackingCategoryID") or ref.get("Name")
+        opt_ref = ref.get("TrackingOptionID") or ref.get("Option")
+        cat, opt = find_option(ctx, cat_ref, opt_ref)
+        if cat is None:
+            errors.append("The tracking category '%s' does not exist or is not active" % cat_ref)
+        elif opt is None or opt["Status"] != "ACTIVE":
+            errors.append("The tracking option '%s' does not exist in tracking category '%s'"
+                          % (opt_ref, cat["Name"]))
+        else:
+            out.append({"TrackingCategoryID": cat["TrackingCategoryID"],
+                        "TrackingOptionID": opt["TrackingOptionID"], "Name": cat["Name"],
+                        "Option": opt["Name"]})
+    return out
+
+
+def stock_moves(ctx, doc_type, lines):
+    """(item, quantity delta) for tracked items on an authorised document of this type."""
+    sign = {"ACCPAY": 1, "ACCREC": -1, "ACCRECCREDIT": 1, "ACCPAYCREDIT": -1}.get(doc_type, 0)
+    moves = []
+    for line in lines:
+        item = item_by_code(ctx, line.get("ItemCode")) if line.get("ItemCode") else None
+        if sign and item is not None and item.get("IsTrackedAsInventory"):
+            moves.append((item, sign * dec(line["Quantity"]), dec(line["LineAmount"])))
+    return moves
+
+
+def check_stock(old_moves, new_moves, allow_backorders, errors):
+    """Reject moves that would take stock below zero (unless back orders are allowed)."""
+    net = {}
+    for item, qty, _ in old_moves:
+        net[item["ItemID"]] = (item, net.get(item["ItemID"], (item, 0))[1] - qty)
+    for item, qty, _ in new_moves:
+        net[item["ItemID"]] = (item, net.get(item["ItemID"], (item, 0))[1] + qty)
+    for item, delta in net.values():
+        on_hand = dec(item.get("QuantityOnHand"))
+        if delta < 0 and on_hand + delta < 0 and not allow_backorders:
+            errors.append("The quantity on hand for item '%s' would fall below zero (%s on hand, "
+                          "%s required). Use allowBackorders=true to allow this."
+                          % (item["Code"], num(on_hand), num(-delta)))
+
+
+def apply_stock(moves, direction, doc_type):
+    """Apply (direction=1) or reverse (-1) stock moves; average cost as Xero does."""
+    for item, qty, amount in moves:
+        on_hand = dec(item.get("QuantityOnHand"))
+        pool = dec(item.get("TotalCostPool"))
+        delta = qty * direction
+        if doc_type == "ACCPAY" or doc_type == "ACCPAYCREDIT":
+            pool += amount * direction * (1 if qty > 0 else -1)
+        elif on_hand > 0:
+            pool += q(pool / on_hand * delta)
+        on_hand += delta
+        item["QuantityOnHand"] = num(on_hand)
+        item["TotalCostPool"] = num(q(pool) if on_hand != 0 else Decimal(0))

@@ -1,0 +1,237 @@
+"""Payments, credit note allocations and history notes."""
+
+from decimal import Decimal
+
+from .common import (
+    Invalid,
+    account_ref,
+    elements_of,
+    envelope,
+    find_by_id,
+    output,
+    run_batch,
+    single,
+    touch,
+    validation_exception,
+)
+from .documents import KINDS, settle
+from .msjson import date_to_ms, day_ms, dec, ms_date, num, q
+from .reads import get_one, list_response
+from .state import new_id
+
+PAYMENT_TYPES = {"ACCREC": "ACCRECPAYMENT", "ACCPAY": "ACCPAYPAYMENT",
+                 "ACCRECCREDIT": "ARCREDITPAYMENT", "ACCPAYCREDIT": "APCREDITPAYMENT"}
+HISTORY_MAX = 250
+
+
+def _document_for_payment(ctx, el, errors):
+    inv, cn = el.get("Invoice"), el.get("CreditNote")
+    if isinstance(inv, dict) and (inv.get("InvoiceID") or inv.get("InvoiceNumber")):
+        doc = find_by_id(ctx, "Invoices", inv.get("InvoiceID")) if inv.get("InvoiceID") else \
+            next((d for d in ctx.data["Invoices"].values()
+                  if d.get("InvoiceNumber") == inv["InvoiceNumber"]), None)
+        return doc, "Invoices"
+    if isinstance(cn, dict) and (cn.get("CreditNoteID") or cn.get("CreditNoteNumber")):
+        doc = find_by_id(ctx, "CreditNotes", cn.get("CreditNoteID")) if cn.get("CreditNoteID") \
+            else next((d for d in ctx.data["CreditNotes"].values()
+                       if d.get("CreditNoteNumber") == cn["CreditNoteNumber"]), None)
+        return doc, "CreditNotes"
+    errors.append("An Invoice or CreditNote must be specified for the payment")
+    return None, None
+
+
+def save_payment(ctx, el):
+    errors = []
+    doc, coll = _document_for_payment(ctx, el, errors)
+    if coll and doc is None:
+        errors.append("The document for this payment could not be found")
+    account = account_ref(ctx, el.get("Account"))
+    if account is None:
+        errors.append("The Account for this payment could not be found")
+    elif account["Type"] != "BANK" and not account.get("EnablePaymentsToAccount"):
+        errors.append("Payments can only be made to or from a BANK account or an account with "
+                      "EnablePaymentsToAccount set")
+    try:
+        amount = q(dec(el.get("Amount")))
+        date = date_to_ms(el.get("Date")) or day_ms(ctx.now)
+    except ValueError as exc:
+        errors.append(str(exc))
+        amount, date = Decimal(0), None
+    if amount <= 0:
+        errors.append("Payment amount must be greater than zero")
+    if doc is not None:
+        if doc["Status"] != "AUTHORISED":
+            errors.append("Payment can only be applied to a document with a status of "
+                          "AUTHORISED")
+        else:
+            due = dec(doc["AmountDue"] if coll == "Invoices" else doc["RemainingCredit"])
+            if amount > due:
+                errors.append("Payment amount exceeds the amount outstanding on this document")
+    if el.get("Status") not in (None, "AUTHORISED"):
+        errors.append("A new payment must have a Status of AUTHORISED")
+    if errors:
+        raise Invalid(errors)
+    kind = KINDS[coll]
+    pid = new_id()
+    rec = {"PaymentID": pid, "Date": date, "Amount": num(amount), "BankAmount": num(amount),
+           "Reference": el.get("Reference") or "", "CurrencyRate": doc.get("CurrencyRate", 1.0),
+           "Status": "AUTHORISED", "PaymentType": PAYMENT_TYPES[doc["Type"]],
+           "IsReconciled": bool(el.get("IsReconciled")), "HasAccount": True,
+           "HasValidationErrors": False,
+           "Account": {"AccountID": account["AccountID"], "Code": account["Code"]},
+           "_doc": (coll, doc[kind.id_field])}
+    link = {kind.id_field: doc[kind.id_field], kind.number: doc.get(kind.number) or "",
+            "Type": doc["Type"], "Contact": dict(doc["Contact"]),
+            "CurrencyCode": doc["CurrencyCode"], "LineItems": [], "Payments": [],
+            "HasAttachments": False, "HasErrors": False}
+    rec["Invoice" if coll == "Invoices" else "CreditNote"] = link
+    ctx.data["Payments"][pid] = rec
+    touch(ctx, rec)
+    doc.setdefault("Payments", []).append(
+        {"PaymentID": pid, "Date": date, "Amount": num(amount), "Reference": rec["Reference"],
+         "CurrencyRate": rec["CurrencyRate"], "HasAccount": False,
+         "HasValidationErrors": False})
+    settle(doc, coll)
+    touch(ctx, doc)
+    ctx.org.add_history(coll, doc[kind.id_field], "Paid",
+                        "Payment received of %s" % num(amount), ctx.now)
+    return rec
+
+
+def get_payments(ctx):
+    return list_response(ctx, "Payments", ctx.data["Payments"].values(), paged=True,
+                         id_field="PaymentID")
+
+
+def get_payment(ctx):
+    return envelope(ctx, "Payments", [output(ctx, get_one(ctx, "Payments", ctx.args[0]))])
+
+
+def put_payments(ctx):
+    return run_batch(ctx, "Payments", elements_of(ctx, "Payments"),
+                     lambda e: save_payment(ctx, e), "HasValidationErrors")
+
+
+def post_payments(ctx):
+    return put_payments(ctx)
+
+
+def post_payment(ctx):
+    """POST /Payments/{id} with {"Status": "DELETED"}: removes the payment from its document."""
+    rec = get_one(ctx, "Payments", ctx.args[0])
+    el = elements_of(ctx, "Payments")[0]
+
+    def delete(el):
+        if el.get("Status") != "DELETED":
+            raise Invalid(["Only Status DELETED can be set on an existing payment"])
+        if rec["Status"] == "DELETED":
+            raise Invalid(["Payment has already been deleted"])
+        coll, doc_id = rec["_doc"]
+        doc = ctx.data[coll][doc_id]
+        if doc["Status"] in ("VOIDED", "DELETED"):
+            raise Invalid(["Payment cannot be deleted from a %s document" % doc["Status"]])
+        doc["Payments"] = [p for p in doc["Payments"] if p["PaymentID"] != rec["PaymentID"]]
+        settle(doc, coll)
+        touch(ctx, doc)
+        rec["Status"] = "DELETED"
+        touch(ctx, rec)
+        return rec
+
+    return single(ctx, "Payments", el, delete)
+
+
+# -- Credit note allocations -------------------------------------------------------------------
+def put_allocations(ctx):
+    cn = get_one(ctx, "CreditNotes", ctx.args[0], "CreditNoteNumber")
+    elements = elements_of(ctx, "Allocations")
+
+    def allocate(el):
+        errors = []
+        ref = el.get("Invoice") if isinstance(el.get("Invoice"), dict) else {}
+        inv = find_by_id(ctx, "Invoices", ref.get("InvoiceID"), None) if ref.get("InvoiceID") \
+            else None
+        if inv is None and ref.get("InvoiceNumber"):
+            inv = next((d for d in ctx.data["Invoices"].values()
+                        if d.get("InvoiceNumber") == ref["InvoiceNumber"]), None)
+        try:
+            amount = q(dec(el.get("Amount")))
+            date = date_to_ms(el.get("Date")) or day_ms(ctx.now)
+        except ValueError as exc:
+            raise Invalid([str(exc)])
+        if cn["Status"] != "AUTHORISED":
+            errors.append("Credit Note must be AUTHORISED to be allocated")
+        if inv is None:
+            errors.append("The Invoice for this allocation could not be found")
+        else:
+            if inv["Status"] != "AUTHORISED":
+                errors.append("Invoice must be AUTHORISED to receive an allocation")
+            if inv["Contact"]["ContactID"] != cn["Contact"]["ContactID"]:
+                errors.append("The Credit Note and Invoice must be for the same contact")
+            if inv["CurrencyCode"] != cn["CurrencyCode"]:
+                errors.append("The Credit Note and Invoice must be in the same currency")
+            if {"ACCRECCREDIT": "ACCREC", "ACCPAYCREDIT": "ACCPAY"}[cn["Type"]] != inv["Type"]:
+                errors.append("A %s can only be allocated to a %s invoice"
+                              % (cn["Type"], "ACCREC" if cn["Type"] == "ACCRECCREDIT"
+                                 else "ACCPAY"))
+            if amount > dec(inv["AmountDue"]):
+                errors.append("The amount allocated cannot exceed the amount due on the invoice")
+        if amount <= 0:
+            errors.append("The allocation amount must be greater than zero")
+        elif cn["Status"] == "AUTHORISED" and amount > dec(cn["RemainingCredit"]):
+            errors.append("The amount allocated cannot exceed the remaining credit on the "
+                          "credit note")
+        if errors:
+            raise Invalid(errors)
+        alloc_id = new_id()
+        cn["Allocations"].append({"AllocationID": alloc_id, "Amount": num(amount), "Date": date,
+                                  "Invoice": {"InvoiceID": inv["InvoiceID"],
+                                              "InvoiceNumber": inv.get("InvoiceNumber") or ""}})
+        inv.setdefault("CreditNotes", []).append(
+            {"CreditNoteID": cn["CreditNoteID"], "CreditNoteNumber": cn.get("CreditNoteNumber"),
+             "AppliedAmount": num(amount), "Date": date, "Total": cn["Total"]})
+        settle(cn, "CreditNotes")
+        settle(inv, "Invoices")
+        touch(ctx, cn)
+        touch(ctx, inv)
+        return {"AllocationID": alloc_id, "Amount": num(amount), "Date": date,
+                "IsDeleted": False,
+                "Invoice": {"InvoiceID": inv["InvoiceID"],
+                            "InvoiceNumber": inv.get("InvoiceNumber") or "",
+                            "LineItems": [], "Payments": [], "HasErrors": False},
+                "CreditNote": {"CreditNoteID": cn["CreditNoteID"],
+                               "CreditNoteNumber": cn.get("CreditNoteNumber") or "",
+                               "Type": cn["Type"]}}
+
+    return run_batch(ctx, "Allocations", elements, allocate)
+
+
+# -- History -----------------------------------------------------------------------------------
+def get_history(ctx, coll):
+    rec = get_one(ctx, coll, ctx.args[0], KINDS[coll].number)
+    key = (coll, rec[KINDS[coll].id_field])
+    records = [dict(h) for h in ctx.org.history.get(key, [])]
+    return envelope(ctx, "HistoryRecords", records)
+
+
+def put_history(ctx, coll):
+    rec = get_one(ctx, coll, ctx.args[0], KINDS[coll].number)
+    key = (coll, rec[KINDS[coll].id_field])
+    elements = elements_of(ctx, "HistoryRecords")
+    failures = []
+    for el in elements:
+        details = str(el.get("Details") or "")
+        if not details:
+            failures.append(dict(el, ValidationErrors=[{"Message": "Details must be provided"}]))
+        elif len(details) > HISTORY_MAX:
+            failures.append(dict(el, ValidationErrors=[
+                {"Message": "The Details must not be more than %d characters long."
+                 % HISTORY_MAX}]))
+    if failures:
+        raise validation_exception(failures)
+    out = []
+    for el in elements:
+        note = {"Changes": "Note", "DateUTC": ms_date(ctx.now), "User": "System Generated",
+                "Details": str(el["Details"])}
+        ctx.org.history.setdefault(key, []).append(note)
+        out.append(dict(note))
+    return envelope(ctx, "HistoryRecords", out)

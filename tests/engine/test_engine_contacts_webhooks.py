@@ -1,0 +1,68 @@
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from clarus_sync_engine.contacts import disambiguate_name, match_contact
+from clarus_sync_engine.webhooks import parse_events, verify_signature
+
+XERO = [
+    {"ContactID": "1", "Name": "Acme Ltd", "EmailAddress": "ops@acme.test"},
+    {"ContactID": "2", "Name": "Beta", "ContactNumber": "C00042", "EmailAddress": "x@y.z"},
+    {"ContactID": "3", "Name": "Gamma", "EmailAddress": "Shared@Co.test"},
+    {"ContactID": "4", "Name": "Delta", "EmailAddress": "shared@co.test"},
+    {"ContactID": "5", "Name": "Old", "ContactNumber": "C00099", "ContactStatus": "ARCHIVED"},
+]
+
+
+def test_match_order_number_then_unique_email_then_name():
+    assert match_contact({"ref": "C00042", "name": "Acme Ltd"}, XERO)["ContactID"] == "2"
+    assert match_contact({"email": "OPS@acme.test", "name": "Zed"}, XERO)["ContactID"] == "1"
+    assert match_contact({"email": "shared@co.test", "name": "Delta"}, XERO)["ContactID"] == "4"
+    assert match_contact({"email": "shared@co.test", "name": "Nobody"}, XERO) is None
+    assert match_contact({"ref": "C00099", "name": "Old"}, XERO) is None  # archived
+    assert match_contact({"name": "acme ltd"}, XERO) is None  # name match is exact
+
+
+def test_disambiguate_name():
+    taken = ["Acme Ltd", "acme ltd (C00042)"]
+    assert disambiguate_name("New Co", taken, "C1") == "New Co"
+    assert disambiguate_name("Acme Ltd", ["Acme Ltd"], "C00042") == "Acme Ltd (C00042)"
+    assert disambiguate_name("Acme Ltd", taken, "C00042") == "Acme Ltd (C00042-2)"
+    assert disambiguate_name("Acme Ltd", ["Acme Ltd", "Acme Ltd (2)"], None) == "Acme Ltd (3)"
+    long = disambiguate_name("N" * 300, ["N" * 255], "REF")
+    assert len(long) == 255 and long.endswith(" (REF)")
+    assert disambiguate_name("Acme Ltd", taken, "C00042") == \
+        disambiguate_name("Acme Ltd", list(reversed(taken)), "C00042")
+
+
+BODY = json.dumps({"events": [{
+    "resourceUrl": "https://api.xero.com/api.xro/2.0/Invoices/abc", "resourceId": "abc",
+    "eventDateUtc": "2026-01-01T00:00:00.000", "eventType": "UPDATE",
+    "eventCategory": "INVOICE", "tenantId": "t-1", "tenantType": "ORGANISATION"}],
+    "firstEventSequence": 1, "lastEventSequence": 1, "entropy": "X"}).encode()
+KEY = "webhook-key"
+
+
+def sign(body, key=KEY):
+    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def test_signature_accepts_only_the_exact_body_and_key():
+    assert verify_signature(BODY, sign(BODY), KEY)
+    assert not verify_signature(BODY + b" ", sign(BODY), KEY)
+    assert not verify_signature(BODY.replace(b"abc", b"abd"), sign(BODY), KEY)
+    assert not verify_signature(BODY, sign(BODY, "other"), KEY)
+    assert not verify_signature(BODY, "", KEY)
+    assert not verify_signature(BODY, "not base64 at all \u00e9", KEY)
+
+
+def test_parse_events_and_intent_to_receive():
+    (event,) = parse_events(BODY)
+    assert (event.tenant_id, event.category, event.event_type, event.resource_id) == \
+        ("t-1", "INVOICE", "UPDATE", "abc")
+    assert parse_events(b'{"events":[],"firstEventSequence":0,"lastEventSequence":0}') == []
+    with pytest.raises(ValueError, match="not valid JSON"):
+        parse_events(b"<html>")
