@@ -92,10 +92,16 @@ class RatePacer:
         self._recent = deque()
         self._day_started = clock()
         self._day_calls = 0
+        self._total_calls = 0
         self._in_flight = 0
         self._blocked_until = None
         self._blocked_reason = ""
         self._day_exhausted_until = None
+
+    @property
+    def calls_made(self):
+        """Calls this pacer has let through since it was created (for usage reports)."""
+        return self._total_calls
 
     def call_started(self):
         """Record that a call is being sent now."""
@@ -104,6 +110,7 @@ class RatePacer:
         if now - self._day_started >= DAY:
             self._day_started, self._day_calls = now, 0
         self._day_calls += 1
+        self._total_calls += 1
         self._in_flight += 1
 
     def after_response(self, headers, status=200):

@@ -1,1 +1,5 @@
 from . import test_install
+from . import test_allocation
+from . import test_bad_input
+from . import test_shipping
+from . import test_concurrency

@@ -2,6 +2,7 @@
 from . import clarus_xero_sync_mixin
 from . import clarus_xero_connection
 from . import clarus_xero_binding
+from . import clarus_xero_api_usage
 from . import clarus_xero_reference
 from . import clarus_xero_mapping
 from . import clarus_xero_job

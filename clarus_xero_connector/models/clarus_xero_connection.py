@@ -2,6 +2,7 @@ import secrets
 from datetime import timedelta
 
 import requests
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -9,6 +10,11 @@ from odoo.exceptions import UserError
 from clarus_sync_engine import client as xero_client
 from clarus_sync_engine import oauth, tokens
 from clarus_sync_engine.retry import InvalidGrant
+
+
+class TokenRefreshedElsewhere(Exception):
+    """Another worker refreshed the token meanwhile: retry in a new transaction."""
+
 
 # What can go wrong talking to the token endpoint, besides a refused grant.
 TOKEN_ERRORS = (tokens.TokenRefreshError, oauth.OAuthFlowError, requests.RequestException)
@@ -86,10 +92,12 @@ class ClarusXeroConnection(models.Model):
     default_expense_account_code = fields.Char(default="310")
     inventory_account_code = fields.Char(default="630")
     default_tax_type = fields.Char()
-    api_calls_today = fields.Integer(readonly=True, copy=False)
-    api_calls_day = fields.Date(readonly=True, copy=False)
-    day_limit_remaining = fields.Integer(readonly=True, copy=False)
-    minute_limit_remaining = fields.Integer(readonly=True, copy=False)
+    request_timeout = fields.Integer(
+        default=60, help="Seconds to wait for Xero's answer before treating it as lost."
+    )
+    api_calls_today = fields.Integer(compute="_compute_api_usage")
+    day_limit_remaining = fields.Integer(compute="_compute_api_usage")
+    minute_limit_remaining = fields.Integer(compute="_compute_api_usage")
 
     _company_active_uniq = models.UniqueIndex(
         "(company_id) WHERE active",
@@ -208,10 +216,21 @@ class ClarusXeroConnection(models.Model):
         )
 
     def _lock_for_refresh(self):
-        """Row lock: one refresh at a time per connection, across workers."""
-        self.env.cr.execute(
-            "SELECT id FROM clarus_xero_connection WHERE id = %s FOR NO KEY UPDATE", [self.id]
-        )
+        """Row lock: one refresh at a time per connection, across workers.
+
+        A worker that waited while another one refreshed cannot see the new token from
+        its own snapshot (PostgreSQL says "could not serialize"): it gives way, and its
+        next transaction uses the token the other worker stored.
+        """
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM clarus_xero_connection WHERE id = %s FOR NO KEY UPDATE",
+                    [self.id],
+                    log_exceptions=False,  # an expected race, handled below
+                )
+        except pg_errors.SerializationFailure:
+            raise TokenRefreshedElsewhere(self.name) from None
         self.invalidate_recordset()
 
     def _ensure_fresh_token(self, force=False):
@@ -248,6 +267,9 @@ class ClarusXeroConnection(models.Model):
 
     def _mark_needs_reauth(self, reason):
         """Stop sending until someone re-authorises. Tokens stay as they are."""
+        self.env["account.move"].invalidate_model(
+            ["clarus_xero_connection_id", "clarus_xero_needs_reauth"]
+        )
         self.sudo().write(
             {
                 "state": "needs_reauth",
@@ -298,22 +320,22 @@ class ClarusXeroConnection(models.Model):
             token_saver=conn._store_token,
             api_base_url=conn.api_base_url.rstrip("/"),
             identity_base_url=conn.identity_base_url.rstrip("/"),
+            timeout=(10, max(conn.request_timeout, 1)),
             pacer=pacer,
         )
 
-    def _record_rate_headers(self, headers):
-        """Keep the day's call count and the remaining limits for the dashboard."""
-        today = fields.Date.context_today(self)
-        vals = {}
-        if self.api_calls_day != today:
-            vals.update(api_calls_day=today, api_calls_today=0)
-        vals["api_calls_today"] = vals.get("api_calls_today", self.api_calls_today) + 1
-        lower = {k.lower(): v for k, v in (headers or {}).items()}
-        if "x-daylimit-remaining" in lower:
-            vals["day_limit_remaining"] = int(lower["x-daylimit-remaining"])
-        if "x-minlimit-remaining" in lower:
-            vals["minute_limit_remaining"] = int(lower["x-minlimit-remaining"])
-        self.sudo().write(vals)
+    def _compute_api_usage(self):
+        Usage = self.env["clarus.xero.api.usage"].sudo()
+        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        calls = dict(Usage._read_group(
+            [("connection_id", "in", self.ids), ("create_date", ">=", today)],
+            ["connection_id"], ["calls:sum"],
+        ))
+        for conn in self:
+            latest = Usage.search([("connection_id", "=", conn.id)], limit=1)
+            conn.api_calls_today = calls.get(conn, 0)
+            conn.day_limit_remaining = latest.day_remaining
+            conn.minute_limit_remaining = latest.minute_remaining
 
     def _check_ready(self):
         """Raise a plain message when this connection cannot send now."""

@@ -191,10 +191,10 @@ class ClarusXeroJob(models.Model):
     # ------------------------------------------------------------ housekeeping
 
     @api.model
-    def _requeue_stuck(self):
+    def _requeue_stuck(self, older_than=STUCK_AFTER):
         """Running jobs whose worker died go back to pending, marked as unknown outcome."""
-        limit = fields.Datetime.now() - STUCK_AFTER
-        stuck = self.search([("state", "=", states.RUNNING), ("started_at", "<", limit)])
+        limit = fields.Datetime.now() - older_than
+        stuck = self.search([("state", "=", states.RUNNING), ("started_at", "<=", limit)])
         stuck._move_to(states.PENDING, outcome_unknown=True)
         return stuck
 

@@ -10,6 +10,7 @@ from clarus_sync_engine import contacts, planner, retry, states
 from clarus_sync_engine.client import PacingStop
 from clarus_sync_engine.pacing import RatePacer
 
+from .clarus_xero_connection import TOKEN_ERRORS, TokenRefreshedElsewhere
 from .clarus_xero_job import SYNC_CONTEXT_KEY
 
 _logger = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class ClarusXeroPush(models.AbstractModel):
         ctx["gateway"] = gateway
         sent_batches = 0
         while True:
+            if not self._token_ready(connection, commit):
+                return sent_batches
             jobs = self._claim(connection)
             plan = self._plan(connection, jobs)
             if not plan.batches:
@@ -71,6 +74,25 @@ class ClarusXeroPush(models.AbstractModel):
                 if outcome == "stop" or commit(len(batch.job_ids)) <= 0:
                     return sent_batches
         return sent_batches
+
+    def _token_ready(self, connection, commit):
+        """Refresh the access token when due; a refused refresh stops this connection."""
+        was_fresh = connection.sudo()._token_is_fresh()
+        try:
+            connection._ensure_fresh_token()
+        except retry.InvalidGrant:
+            return False
+        except TokenRefreshedElsewhere:
+            self.env.ref("clarus_xero_connector.ir_cron_clarus_xero_push")._trigger()
+            return False
+        except TOKEN_ERRORS as exc:
+            _logger.warning("Xero token refresh failed for %s: %s", connection.name, exc)
+            connection.sudo().last_error = str(exc)
+            return False
+        if not was_fresh:
+            # The rotated refresh token must survive whatever happens next.
+            commit(0)
+        return True
 
     # ------------------------------------------------------------ claim, plan
 
@@ -170,9 +192,16 @@ class ClarusXeroPush(models.AbstractModel):
         except Exception as exc:  # noqa: BLE001 - classified below, never swallowed
             return self._handle_batch_error(ctx, jobs, exc)
         duration = int((clock() - started) * 1000 / max(len(jobs), 1))
-        ctx["connection"]._record_rate_headers(result.headers)
+        self._record_usage(ctx, result.headers)
         self._write_results(ctx, jobs, result.results, duration)
         return "ok"
+
+    def _record_usage(self, ctx, headers):
+        gateway = ctx["gateway"]
+        made = gateway.pacer.calls_made if gateway.pacer else 0
+        self.env["clarus.xero.api.usage"]._record(
+            ctx["connection"], made - ctx.get("calls_recorded", 0), headers or gateway.last_headers)
+        ctx["calls_recorded"] = made
 
     def _idempotency_key(self, connection, kind, jobs):
         """Same jobs, same attempt -> same key: a resend after a lost answer is replayed."""
@@ -306,13 +335,19 @@ class ClarusXeroPush(models.AbstractModel):
 
     # --------------------------------------------------------------- errors
 
+    def _pause_connection(self, connection, seconds):
+        """Xero said wait: no job of this organisation is due before then."""
+        until = self._later(seconds)
+        self.env["clarus.xero.job"].search([
+            ("connection_id", "=", connection.id), ("state", "=", states.PENDING),
+            "|", ("next_attempt_at", "=", False), ("next_attempt_at", "<", until),
+        ]).write({"next_attempt_at": until})
+
     def _handle_batch_error(self, ctx, jobs, exc):
         """The whole request failed: decide per category, never lose a job."""
         verdict = retry.classify(exc)
         conn = ctx["connection"]
-        headers = getattr(exc, "headers", None)
-        if headers:
-            conn._record_rate_headers(headers)
+        self._record_usage(ctx, getattr(exc, "headers", None))
         _logger.info("Xero batch of %s %s jobs failed: %s", len(jobs), jobs[:1].kind,
                      verdict.message)
         if verdict.category == states.AUTH:
@@ -321,7 +356,9 @@ class ClarusXeroPush(models.AbstractModel):
             jobs._back_to_pending(verdict, delay=300)
             return "stop"
         if verdict.category == states.RATE_LIMIT:
-            jobs._back_to_pending(verdict, delay=verdict.retry_after or 60)
+            delay = verdict.retry_after or 60
+            jobs._back_to_pending(verdict, delay=delay)
+            self._pause_connection(conn, delay)
             return "stop"
         if verdict.category == states.VALIDATION:
             for job in jobs:

@@ -1,0 +1,101 @@
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from .clarus_allocation_engine import CTX_ALLOCATING, OPEN_MOVE_STATES
+
+
+class StockMove(models.Model):
+    _inherit = "stock.move"
+
+    clarus_allocated_qty = fields.Float(
+        string="Allocated",
+        digits="Product Unit",
+        copy=False,
+        readonly=True,
+        help="Quantity allocation reserved for this delivery move, in the product's unit. "
+        "Only this much can be picked.",
+    )
+
+    def _clarus_is_allocation_managed(self):
+        """Delivery move of a sale order whose warehouse reserves only by allocation."""
+        self.ensure_one()
+        return bool(
+            self.sale_line_id
+            and self.picking_type_id.code == "outgoing"
+            and self.picking_type_id.warehouse_id.clarus_allocation_required
+            and not self.move_orig_ids
+            and not self._should_bypass_reservation()
+        )
+
+    def _clarus_is_allocatable(self):
+        self.ensure_one()
+        return (
+            self.state in OPEN_MOVE_STATES
+            and not self.picked
+            and self._clarus_is_allocation_managed()
+        )
+
+    def _action_assign(self, force_qty=False):
+        """Managed deliveries are reserved by allocation only: 'Check Availability',
+        reservation at confirmation and re-reservation after receipts leave them alone."""
+        if self.env.context.get(CTX_ALLOCATING):
+            return super()._action_assign(force_qty=force_qty)
+        managed = self.filtered(lambda m: m._clarus_is_allocation_managed())
+        return super(StockMove, self - managed)._action_assign(force_qty=force_qty)
+
+    def _clarus_reserved_product_qty(self):
+        self.ensure_one()
+        return self.product_uom._compute_quantity(
+            self.quantity, self.product_id.uom_id, rounding_method="HALF-UP")
+
+    def _clarus_store_reserved_as_allocated(self):
+        for move in self:
+            reserved = move._clarus_reserved_product_qty()
+            if move.product_id.uom_id.compare(reserved, move.clarus_allocated_qty):
+                move.clarus_allocated_qty = reserved
+
+    def _clarus_deallocate(self):
+        picked = self.filtered("picked")
+        if picked:
+            raise UserError(self.env._(
+                "Picking has begun on %(moves)s: deallocate is no longer possible.",
+                moves=", ".join(picked.mapped("reference") or picked.mapped("display_name"))))
+        open_moves = self.filtered(lambda m: m.state in OPEN_MOVE_STATES)
+        open_moves._do_unreserve()
+        open_moves.filtered("clarus_allocated_qty").clarus_allocated_qty = 0.0
+
+    def _clarus_resync_allocation(self):
+        """After the demand changed, hold min(allocation, new demand) again.
+
+        Odoo drops the whole reservation when the demand falls below it; this puts back
+        what still fits. Returns the moves that now hold less than they need."""
+        engine = self.env["clarus.allocation.engine"]
+        moves = self.filtered(lambda m: m._clarus_is_allocatable())
+        engine._lock_products(moves.product_id)
+        targets = {m: min(m.clarus_allocated_qty, m.product_qty) for m in moves}
+        drifted = moves.filtered(lambda m: m.product_id.uom_id.compare(
+            m._clarus_reserved_product_qty(), targets[m]))
+        drifted._do_unreserve()
+        drifted.clarus_allocated_qty = 0.0
+        engine._reserve({m: targets[m] for m in drifted})
+        return moves.filtered(
+            lambda m: m.product_id.uom_id.compare(m.clarus_allocated_qty, m.product_qty) < 0)
+
+    def _clarus_check_picked_within_allocation(self):
+        """Only allocated quantities leave a managed warehouse."""
+        for move in self.filtered(lambda m: m._clarus_is_allocation_managed()):
+            picked = move._clarus_reserved_product_qty()
+            if move.product_id.uom_id.compare(picked, move.clarus_allocated_qty) > 0:
+                raise UserError(self.env._(
+                    "%(product)s on %(picking)s: %(picked)s picked but only %(allocated)s "
+                    "allocated. Allocate more or reduce the picked quantity.",
+                    product=move.product_id.display_name, picking=move.picking_id.name,
+                    picked=picked, allocated=move.clarus_allocated_qty))
+
+    def _trigger_assign(self):
+        res = super()._trigger_assign()
+        incoming = self.filtered(
+            lambda m: m.state == "done" and m.location_dest_usage == "internal")
+        if incoming:
+            self.env["clarus.allocation.engine"]._retry_exceptions(incoming.product_id)
+        return res

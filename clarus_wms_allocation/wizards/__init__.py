@@ -1,0 +1,1 @@
+from . import clarus_allocation_wizard

@@ -1,0 +1,41 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+
+class ClarusXeroApiUsage(models.Model):
+    """API calls made per push run: insert-only, so concurrent workers never contend
+    for one counter row. The dashboard sums today's rows."""
+
+    _name = "clarus.xero.api.usage"
+    _description = "Xero API usage"
+    _order = "id desc"
+
+    connection_id = fields.Many2one(
+        "clarus.xero.connection", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="connection_id.company_id", store=True)
+    calls = fields.Integer(required=True)
+    day_remaining = fields.Integer()
+    minute_remaining = fields.Integer()
+
+    @api.model
+    def _record(self, connection, calls, headers):
+        if not calls:
+            return
+        lower = {k.lower(): v for k, v in (headers or {}).items()}
+
+        def number(name):
+            value = lower.get(name)
+            return int(value) if value not in (None, "") else False
+
+        self.sudo().create({
+            "connection_id": connection.id,
+            "calls": calls,
+            "day_remaining": number("x-daylimit-remaining"),
+            "minute_remaining": number("x-minlimit-remaining"),
+        })
+
+    @api.autovacuum
+    def _gc_old_usage(self):
+        self.search([("create_date", "<", fields.Datetime.now() - timedelta(days=7))]).unlink()
