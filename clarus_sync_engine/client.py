@@ -230,8 +230,10 @@ class XeroGateway:
             reader = {"contact": "get_contacts", "item": "get_items",
                       "credit_note": "get_credit_notes", "payment": "get_payments",
                       "invoice": "get_invoices"}[kind]
+            # Archived contacts still hold their code and name: the caller must see them.
+            extra = {"include_archived": True} if kind == "contact" else {}
             data, _h, _s = self._call(self.accounting, reader, tenant_id,
-                                      where=_where_any(field, keys))
+                                      where=_where_any(field, keys), **extra)
         found = {}
         for element in (data or {}).get(collection) or []:
             if element.get(field) in keys:

@@ -23,6 +23,9 @@ def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_
             continue
         base = old_by_id.get(str(raw.get("LineItemID") or ""))
         line = dict(base) if base else {}
+        # Amounts are recomputed; only a TaxAmount sent with this request overrides.
+        line.pop("TaxAmount", None)
+        line.pop("LineAmount", None)
         line.update({k: v for k, v in raw.items() if v is not None})
         line["LineItemID"] = base["LineItemID"] if base else new_id()
         line.pop("ValidationErrors", None)
@@ -85,11 +88,11 @@ def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_
             errors.append("Discounts can only be applied to sales transactions")
         line_amount = q(qty * unit * (1 - discount / HUNDRED))
         if amount_types == "Exclusive":
-            tax = q(line_amount * rate / HUNDRED)
+            tax = _tax_override(line, q(line_amount * rate / HUNDRED), index, errors)
             sub_total += line_amount
             total += line_amount + tax
         elif amount_types == "Inclusive":
-            tax = q(line_amount * rate / (HUNDRED + rate))
+            tax = _tax_override(line, q(line_amount * rate / (HUNDRED + rate)), index, errors)
             sub_total += line_amount - tax
             total += line_amount
         else:
@@ -104,6 +107,27 @@ def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_
         line["Tracking"] = _tracking(ctx, line.get("Tracking") or [], errors)
         lines.append(line)
     return lines, sub_total, total_tax, total
+
+
+# Xero recomputes TaxAmount but lets a client override it by a little, which is how
+# a document rounded globally keeps its tax total to the cent.
+TAX_OVERRIDE_TOLERANCE = Decimal("0.05")
+
+
+def _tax_override(line, computed, index, errors):
+    given = line.get("TaxAmount")
+    if given is None:
+        return computed
+    try:
+        given = q(dec(given))
+    except ValueError as exc:
+        errors.append("Line item %d: %s" % (index + 1, exc))
+        return computed
+    if abs(given - computed) > TAX_OVERRIDE_TOLERANCE:
+        errors.append("Line item %d: the TaxAmount %s is too far from the calculated %s."
+                      % (index + 1, given, computed))
+        return computed
+    return given
 
 
 def _tracking(ctx, refs, errors):

@@ -54,7 +54,7 @@ class ClarusXeroPush(models.AbstractModel):
             self._run(connection, commit=commit)
 
     @api.model
-    def _run(self, connection, commit=None, pacer=None, clock=time.monotonic):
+    def _run(self, connection, commit=None, pacer=None, clock=time.monotonic, batch_size=50):
         commit = commit or (lambda processed=0: float("inf"))
         pacer = pacer or RatePacer(per_day=connection.day_limit or 5000)
         gateway = connection._gateway(pacer)
@@ -65,7 +65,7 @@ class ClarusXeroPush(models.AbstractModel):
             if not self._token_ready(connection, commit):
                 return sent_batches
             jobs = self._claim(connection)
-            plan = self._plan(connection, jobs)
+            plan = self._plan(connection, jobs, batch_size)
             if not plan.batches:
                 break
             for batch in plan.batches:
@@ -112,7 +112,7 @@ class ClarusXeroPush(models.AbstractModel):
         )
         return self.env["clarus.xero.job"].browse([row[0] for row in self.env.cr.fetchall()])
 
-    def _plan(self, connection, jobs):
+    def _plan(self, connection, jobs, batch_size=50):
         tenant = connection.tenant_id
         planned = [self._plan_row(job, tenant, job.state) for job in jobs]
         dependencies = {key for job in jobs for key in (job.depends_on or [])}
@@ -129,7 +129,7 @@ class ClarusXeroPush(models.AbstractModel):
         for job in blockers:
             held = states.RUNNING if job.state == states.PENDING else job.state
             planned.append(self._plan_row(job, tenant, held))
-        return planner.plan_batches(planned)
+        return planner.plan_batches(planned, max_per_batch=batch_size)
 
     def _plan_row(self, job, tenant, state):
         return {
@@ -229,7 +229,13 @@ class ClarusXeroPush(models.AbstractModel):
         keep_jobs, keep_elements = self.env["clarus.xero.job"], []
         for job, element in zip(jobs, elements, strict=True):
             existing = found.get(element.get(field))
-            if existing:
+            if existing and existing.get("ContactStatus") == "ARCHIVED":
+                job._move_to(states.RUNNING)
+                job._fail(states.VALIDATION, self.env._(
+                    "Xero holds this customer as the archived contact %(name)s (code "
+                    "%(code)s). Restore it in Xero, or change the customer's reference in "
+                    "Odoo, then retry.", name=existing.get("Name"), code=element.get(field)))
+            elif existing:
                 job._move_to(states.RUNNING)
                 self._bind_done(ctx, job, existing, kind, note=self.env._("found in Xero"))
             else:
@@ -259,7 +265,10 @@ class ClarusXeroPush(models.AbstractModel):
             partner = {"ref": number, "name": element["Name"],
                        "email": element.get("EmailAddress")}
             match = contacts.match_contact(partner, candidates)
-            if match and not self._is_someone_else(match, partner):
+            archived = by_number.get(number)
+            if archived and archived.get("ContactStatus") == "ARCHIVED" and not match:
+                found[number] = archived  # ours, but archived: the caller says so
+            elif match and not self._is_someone_else(match, partner):
                 found[number] = match
             elif element["Name"] in by_name:
                 element["Name"] = contacts.disambiguate_name(

@@ -23,6 +23,17 @@ def test_totals_exclusive_inclusive_notax_discount(sdk):
     assert (notax.total_tax, notax.total) == (D("0"), D("20"))
 
 
+def test_tax_amount_override_within_tolerance(sdk):
+    c = contact(sdk)
+    # 3 x 0.33 at 15%: Xero computes 0.15 tax; a client rounding globally may send 0.14.
+    inv = invoice(sdk, c.contact_id, [line(quantity=3, unit_amount=0.33, tax_type="OUTPUT2",
+                                           tax_amount=0.14)])
+    assert (inv.total_tax, inv.total) == (D("0.14"), D("1.13"))
+    error = bad_request(invoice, sdk, c.contact_id, [
+        line(quantity=1, unit_amount=100, tax_type="OUTPUT2", tax_amount=5)])
+    assert any("TaxAmount" in text for text in messages(error))
+
+
 def test_unitdp_four(sdk):
     c = contact(sdk)
     inv = sdk.acct.create_invoices(sdk.nz, m.Invoices(invoices=[m.Invoice(
