@@ -69,3 +69,39 @@ def disambiguate_name(name, taken_names, partner_ref):
         if _norm(candidate) not in taken:
             return candidate
         counter += 1
+
+
+def _is_someone_else(contact, partner):
+    """A name-only match that carries another contact code or another email."""
+    if _norm(contact.get("ContactNumber")) == _norm(partner["ref"]):
+        return False
+    if partner.get("email") and _norm(contact.get("EmailAddress")) == _norm(partner["email"]):
+        return False
+    return bool(contact.get("ContactNumber") or contact.get("EmailAddress"))
+
+
+def resolve_contacts(elements, by_number, by_email, by_name):
+    """Decide, for contact payloads about to be sent, which are already in Xero.
+
+    ``elements`` are ``mapping.contact_payload`` dicts; ``by_*`` map a ContactNumber,
+    an email or a name to the raw Xero contact found for it (archived ones included).
+    Returns ``{ContactNumber: Xero contact}`` for the partners Xero already holds,
+    including an archived one, which the caller must report rather than use. A
+    same-named contact that is somebody else (another code or email) leaves ours to be
+    created under a readable, deterministic name: ``elements`` are renamed in place.
+    """
+    found = {}
+    for element in elements:
+        number = element.get("ContactNumber")
+        candidates = [c for c in (by_number.get(number), by_email.get(
+            element.get("EmailAddress")), by_name.get(element["Name"])) if c]
+        partner = {"ref": number, "name": element["Name"], "email": element.get("EmailAddress")}
+        match = match_contact(partner, candidates)
+        ours = by_number.get(number)
+        if ours and ours.get("ContactStatus") == "ARCHIVED" and not match:
+            found[number] = ours
+        elif match and not _is_someone_else(match, partner):
+            found[number] = match
+        elif element["Name"] in by_name:
+            element["Name"] = disambiguate_name(element["Name"], [element["Name"]], number)
+    return found

@@ -399,6 +399,24 @@ class ClarusXeroConnection(models.Model):
             "context": {"default_connection_id": self.id},
         }
 
+    def action_queue_posted_invoices(self):
+        """Queue the company's posted customer invoices and credit notes not yet in Xero
+        (a backlog from before the connection existed)."""
+        self.ensure_one()
+        self._check_ready()
+        moves = self.env["account.move"].search([
+            ("company_id", "=", self.company_id.id),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+            ("clarus_xero_no_sync", "=", False),
+        ], order="invoice_date, id")
+        bound = set(self.env["clarus.xero.binding"].search([
+            ("connection_id", "=", self.id), ("res_model", "=", "account.move"),
+            ("res_id", "in", moves.ids)]).mapped("res_id"))
+        todo = moves.filtered(lambda m: m.id not in bound)
+        todo._clarus_xero_enqueue()
+        return len(todo)
+
     def action_import_reference_data(self):
         """One-click import of accounts, tax rates, currencies, tracking, items, contacts."""
         self.ensure_one()

@@ -244,46 +244,16 @@ class ClarusXeroPush(models.AbstractModel):
         return keep_jobs, keep_elements
 
     def _match_contacts(self, ctx, jobs, elements, by_number):
-        """Contacts: ContactNumber, then email, then exact name; names kept unique.
-
-        Returns ``{our ContactNumber: Xero contact}`` for the partners Xero already has.
-        A same-named Xero contact that carries another contact code or another email is
-        somebody else: ours gets a readable, deterministic disambiguated name instead.
-        """
+        """Look the batch's contacts up by email and name too (two calls), then let the
+        engine decide which are already in Xero; see ``contacts.resolve_contacts``."""
         gateway, tenant = ctx["gateway"], ctx["connection"].tenant_id
-        names = [e["Name"] for e in elements if e.get("ContactNumber") not in by_number]
-        emails = [e.get("EmailAddress") for e in elements
-                  if e.get("ContactNumber") not in by_number and e.get("EmailAddress")]
+        rest = [e for e in elements if e.get("ContactNumber") not in by_number]
+        names = [e["Name"] for e in rest]
+        emails = [e["EmailAddress"] for e in rest if e.get("EmailAddress")]
         by_name = gateway.find_existing("contact", tenant, names, "Name") if names else {}
         by_email = gateway.find_existing("contact", tenant, emails, "EmailAddress") \
             if emails else {}
-        found = {}
-        for element in elements:
-            number = element.get("ContactNumber")
-            candidates = [c for c in (by_number.get(number), by_email.get(
-                element.get("EmailAddress")), by_name.get(element["Name"])) if c]
-            partner = {"ref": number, "name": element["Name"],
-                       "email": element.get("EmailAddress")}
-            match = contacts.match_contact(partner, candidates)
-            archived = by_number.get(number)
-            if archived and archived.get("ContactStatus") == "ARCHIVED" and not match:
-                found[number] = archived  # ours, but archived: the caller says so
-            elif match and not self._is_someone_else(match, partner):
-                found[number] = match
-            elif element["Name"] in by_name:
-                element["Name"] = contacts.disambiguate_name(
-                    element["Name"], [element["Name"]], number)
-        return found
-
-    def _is_someone_else(self, contact, partner):
-        """A name-only match that carries another code or another email."""
-        def norm(value):
-            return (value or "").strip().casefold()
-        if norm(contact.get("ContactNumber")) == norm(partner["ref"]):
-            return False
-        if partner["email"] and norm(contact.get("EmailAddress")) == norm(partner["email"]):
-            return False
-        return bool(contact.get("ContactNumber") or contact.get("EmailAddress"))
+        return contacts.resolve_contacts(elements, by_number, by_email, by_name)
 
     # -------------------------------------------------------------- results
 

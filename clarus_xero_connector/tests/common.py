@@ -61,7 +61,7 @@ class XeroEmulatorCase(AccountTestInvoicingCommon):
 
     # ------------------------------------------------------------ connecting
 
-    def connect_company(self, company, tenant_name=DEMO_ORG):
+    def connect_company(self, company, tenant_name=DEMO_ORG, tax=None, tax_type="OUTPUT2"):
         conn = self.env["clarus.xero.connection"].create({
             "name": f"Xero {company.name}",
             "company_id": company.id,
@@ -78,7 +78,7 @@ class XeroEmulatorCase(AccountTestInvoicingCommon):
             conn._select_tenant(tenant["tenantId"])
         self.enable_company_currency(conn, company.currency_id.name)
         conn.action_import_reference_data()
-        self.map_tax(conn, self.company_data["default_tax_sale"], "OUTPUT2")
+        self.map_tax(conn, tax or self.company_data["default_tax_sale"], tax_type)
         return conn
 
     def authorize(self, conn):

@@ -1,5 +1,7 @@
+from datetime import timedelta
 from decimal import Decimal
 
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -127,3 +129,60 @@ class TestPushInvoices(XeroEmulatorCase):
         move = self.make_invoice(partner=self.partner_b)
         self.assertFalse(self.jobs_for(move))
         self.assertEqual(self.partner_b.clarus_xero_sync_state, "excluded")
+
+
+@tagged("post_install", "-at_install")
+class TestCompanies(XeroEmulatorCase):
+    def test_shared_partner_keeps_one_xero_id_per_organisation(self):
+        data_2 = self.setup_other_company(name="Clarus AU")
+        company_2 = data_2["company"]
+        self.env.user.company_ids |= company_2
+        conn_2 = self.connect_company(company_2, tenant_name="Clarus Test Org (AU)",
+                                      tax=data_2["default_tax_sale"], tax_type="OUTPUT")
+        self.make_invoice()
+        invoice_2 = self.env["account.move"].with_company(company_2).create({
+            "move_type": "out_invoice", "partner_id": self.partner_a.id,
+            "invoice_date": fields.Date.today(), "company_id": company_2.id,
+            "invoice_line_ids": [Command.create({
+                "name": "Consulting", "quantity": 1, "price_unit": 80.0,
+                "tax_ids": [Command.set(data_2["default_tax_sale"].ids)]})],
+        })
+        invoice_2.action_post()
+        self.push()
+        self.env["clarus.xero.push"]._run(conn_2)
+        bindings = self.env["clarus.xero.binding"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", self.partner_a.id)])
+        self.assertEqual(len(bindings), 2)
+        self.assertEqual(len(set(bindings.mapped("xero_id"))), 2)
+        self.assertEqual(set(bindings.mapped("connection_id")), {self.connection, conn_2})
+        au_invoices = self.control(
+            "GET", f"/documents/Invoices?tenant={conn_2.tenant_id}")["records"]
+        self.assertEqual([i["InvoiceNumber"] for i in au_invoices], [invoice_2.name])
+
+    def test_backlog_of_posted_invoices_is_queued_once(self):
+        self.connection.state = "draft"
+        moves = self.make_invoice() | self.make_invoice()
+        self.assertFalse(self.jobs_for(moves[0]))
+        self.connection.state = "connected"
+        self.assertEqual(self.connection.action_queue_posted_invoices(), 2)
+        self.push()
+        self.assertEqual(self.connection.action_queue_posted_invoices(), 0)
+        self.assertEqual(len(self.xero_documents("Invoices")), 2)
+
+    def test_dashboard_counts_and_api_calls(self):
+        self.make_invoice()
+        self.assertEqual(self.connection.job_pending_count, 2)
+        self.push()
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.job_pending_count, 0)
+        self.assertEqual(self.connection.job_done_today_count, 2)
+        self.assertGreaterEqual(self.connection.api_calls_today, 3)
+        self.assertGreater(self.connection.day_limit_remaining, 0)
+
+    def test_keep_alive_refreshes_idle_connections(self):
+        conn = self.connection.sudo()
+        conn.last_refresh_at = fields.Datetime.now() - timedelta(days=30)
+        old = conn.refresh_token
+        self.env["clarus.xero.connection"]._cron_keep_alive()
+        self.assertNotEqual(conn.refresh_token, old, "the refresh token rotated")
+        self.assertEqual(conn.state, "connected")

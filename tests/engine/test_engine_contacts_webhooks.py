@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from clarus_sync_engine import contacts
 from clarus_sync_engine.contacts import disambiguate_name, match_contact
 from clarus_sync_engine.webhooks import parse_events, verify_signature
 
@@ -66,3 +67,34 @@ def test_parse_events_and_intent_to_receive():
     assert parse_events(b'{"events":[],"firstEventSequence":0,"lastEventSequence":0}') == []
     with pytest.raises(ValueError, match="not valid JSON"):
         parse_events(b"<html>")
+
+
+def _element(name, number, email=None):
+    element = {"Name": name, "ContactNumber": number}
+    if email:
+        element["EmailAddress"] = email
+    return element
+
+
+def test_resolve_contacts_binds_ours_and_renames_on_a_clash():
+    ours = {"ContactID": "c1", "Name": "Acme", "ContactNumber": "C1"}
+    stranger = {"ContactID": "c9", "Name": "Globex", "ContactNumber": "OTHER",
+                "EmailAddress": "x@globex.test"}
+    elements = [_element("Acme", "C1"), _element("Globex", "C2", "buyer@globex.test")]
+    found = contacts.resolve_contacts(elements, {"C1": ours}, {}, {"Globex": stranger})
+    assert found == {"C1": ours}
+    assert elements[1]["Name"] == "Globex (C2)"
+
+
+def test_resolve_contacts_same_name_without_code_is_ours():
+    plain = {"ContactID": "c3", "Name": "Initech"}
+    elements = [_element("Initech", "C3")]
+    assert contacts.resolve_contacts(elements, {}, {}, {"Initech": plain}) == {"C3": plain}
+    assert elements[0]["Name"] == "Initech"
+
+
+def test_resolve_contacts_reports_an_archived_contact_with_our_code():
+    archived = {"ContactID": "c4", "Name": "Old", "ContactNumber": "C4",
+                "ContactStatus": "ARCHIVED"}
+    found = contacts.resolve_contacts([_element("New", "C4")], {"C4": archived}, {}, {})
+    assert found["C4"]["ContactStatus"] == "ARCHIVED"
