@@ -50,7 +50,12 @@ ensure_postgres() {
     fi
 }
 
-# The addons path: the project root holds both addons; Odoo adds its own.
-addons_path() {
-    echo "$ROOT"
+# Both addons reach Odoo through the odoo.addons namespace once the project is
+# installed (pip install -e .): no addons path to set.
+addons_visible() {
+    "$PYTHON" - <<'PY' >/dev/null 2>&1
+import importlib.util
+import sys
+sys.exit(0 if importlib.util.find_spec("odoo.addons.clarus_xero_connector") else 1)
+PY
 }
