@@ -8,6 +8,7 @@ from . import clarus_xero_mapping
 from . import clarus_xero_job
 from . import clarus_xero_document
 from . import clarus_xero_push
+from . import clarus_xero_webhook_event
 from . import account_move
 from . import res_partner
 from . import product_product

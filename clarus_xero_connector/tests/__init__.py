@@ -2,3 +2,4 @@ from . import test_install
 from . import test_push
 from . import test_documents
 from . import test_reliability
+from . import test_webhooks

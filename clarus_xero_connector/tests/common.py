@@ -34,7 +34,7 @@ class XeroEmulatorCase(AccountTestInvoicingCommon):
         cls.emulator = start_server(port=0, spec_path=spec_path(), minute_limit=10000,
                                     day_limit=100000)
         cls.addClassCleanup(cls.emulator.stop)
-        cls.base_url = cls.emulator.base_url
+        cls.xero_url = cls.emulator.base_url
 
     def setUp(self):
         super().setUp()
@@ -44,7 +44,7 @@ class XeroEmulatorCase(AccountTestInvoicingCommon):
     # ------------------------------------------------------------ emulator
 
     def control(self, method, path, body=None):
-        response = requests.request(method, f"{self.base_url}/_emulator{path}", json=body,
+        response = requests.request(method, f"{self.xero_url}/_emulator{path}", json=body,
                                     timeout=10)
         response.raise_for_status()
         return response.json()
@@ -65,9 +65,9 @@ class XeroEmulatorCase(AccountTestInvoicingCommon):
         conn = self.env["clarus.xero.connection"].create({
             "name": f"Xero {company.name}",
             "company_id": company.id,
-            "api_base_url": self.base_url,
-            "identity_base_url": self.base_url,
-            "login_base_url": self.base_url,
+            "api_base_url": self.xero_url,
+            "identity_base_url": self.xero_url,
+            "login_base_url": self.xero_url,
             "client_id": CLIENT_ID,
             "client_secret": CLIENT_SECRET,
             "default_sales_account_code": "200",

@@ -173,7 +173,7 @@ class TestReliability(XeroEmulatorCase):
 
     def test_refused_refresh_marks_the_connection_and_keeps_the_token(self):
         conn = self.connection.sudo()
-        requests.post(f"{self.base_url}/connect/revocation", data={"token": conn.refresh_token},
+        requests.post(f"{self.xero_url}/connect/revocation", data={"token": conn.refresh_token},
                       auth=(CLIENT_ID, CLIENT_SECRET), timeout=10)
         stored = conn.refresh_token
         conn.token_expires_at = fields.Datetime.now() - timedelta(minutes=1)
@@ -202,8 +202,8 @@ class TestConcurrentRefresh(XeroEmulatorCase):
             conn = env["clarus.xero.connection"].create({
                 "name": "Race", "active": False,
                 "company_id": self.env.ref("base.main_company").id,
-                "api_base_url": self.base_url, "identity_base_url": self.base_url,
-                "login_base_url": self.base_url, "client_id": CLIENT_ID,
+                "api_base_url": self.xero_url, "identity_base_url": self.xero_url,
+                "login_base_url": self.xero_url, "client_id": CLIENT_ID,
                 "client_secret": CLIENT_SECRET, "state": "connected",
                 "tenant_id": source.tenant_id, "access_token": source.access_token,
                 "refresh_token": source.refresh_token,

@@ -1,0 +1,67 @@
+import base64
+import hashlib
+import hmac
+import json
+
+from odoo.tests import HttpCase, tagged
+
+from .common import XeroEmulatorCase
+
+KEY = "webhook-signing-key"
+
+
+def sign(body, key=KEY):
+    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+
+
+@tagged("post_install", "-at_install")
+class TestWebhooks(XeroEmulatorCase, HttpCase):
+    def setUp(self):
+        super().setUp()
+        self.connection.sudo().webhook_key = KEY
+        self.url = f"/clarus_xero/webhook/{self.connection.id}"
+
+    def deliver(self, events, key=KEY):
+        body = json.dumps({"events": events, "firstEventSequence": 1, "lastEventSequence": 1,
+                           "entropy": "x"}).encode()
+        return self.url_open(self.url, data=body, headers={
+            "x-xero-signature": sign(body, key), "Content-Type": "application/json"})
+
+    def event(self, category, resource_id, tenant=None):
+        return {"resourceUrl": "https://api.xero.com/x", "resourceId": resource_id,
+                "eventDateUtc": "2026-11-23T10:00:00.000", "eventType": "UPDATE",
+                "eventCategory": category, "tenantId": tenant or self.connection.tenant_id,
+                "tenantType": "ORGANISATION"}
+
+    def test_intent_to_receive_answers_200_signed_and_401_not(self):
+        good = self.deliver([])
+        self.assertEqual(good.status_code, 200)
+        self.assertEqual(good.content, b"")
+        self.assertNotIn("Set-Cookie", good.headers)
+        self.assertEqual(self.deliver([], key="wrong").status_code, 401)
+
+    def test_tampered_body_is_refused_and_stores_nothing(self):
+        body = json.dumps({"events": [self.event("INVOICE", "abc")]}).encode()
+        response = self.url_open(self.url, data=body + b" ",
+                                 headers={"x-xero-signature": sign(body)})
+        self.assertEqual(response.status_code, 401)
+        self.assertFalse(self.env["clarus.xero.webhook.event"].search([]))
+
+    def test_invoice_paid_in_xero_shows_in_odoo_once(self):
+        move = self.make_invoice()
+        self.push()
+        xero_id = move.clarus_xero_id
+        gateway = self.connection._gateway()
+        gateway._call(gateway.accounting, "create_payment", self.connection.tenant_id, {
+            "Invoice": {"InvoiceID": xero_id}, "Account": {"Code": "090"},
+            "Date": "2026-11-23", "Amount": float(move.amount_total)})
+        event = self.event("INVOICE", xero_id)
+        other_org = self.event("INVOICE", "elsewhere", tenant="another-tenant")
+        self.assertEqual(self.deliver([event, other_org]).status_code, 200)
+        self.assertEqual(self.deliver([event]).status_code, 200, "a redelivery is fine")
+        events = self.env["clarus.xero.webhook.event"].search([])
+        self.assertEqual(len(events), 1, "stored once, and only for this organisation")
+        self.env["clarus.xero.webhook.event"]._cron_process()
+        self.assertEqual(events.state, "done")
+        move.invalidate_recordset()
+        self.assertEqual(move.clarus_xero_status, "PAID")
