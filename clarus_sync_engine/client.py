@@ -122,6 +122,19 @@ def _where_any(field, values):
     return " OR ".join("%s==%s" % (field, quoted(v)) for v in values)
 
 
+def _where_chunks(clauses, limit):
+    """Join ``where`` clauses with OR into strings of at most ``limit`` characters."""
+    chunk, size = [], 0
+    for clause in clauses:
+        if chunk and size + len(clause) + 4 > limit:
+            yield " OR ".join(chunk)
+            chunk, size = [], 0
+        chunk.append(clause)
+        size += len(clause) + 4
+    if chunk:
+        yield " OR ".join(chunk)
+
+
 class XeroGateway:
     """The calls the connector makes, one method each; see the module docstring."""
 
@@ -239,6 +252,23 @@ class XeroGateway:
             if element.get(field) in keys:
                 found.setdefault(element[field], element)
         return found
+
+    def find_contacts(self, tenant_id, numbers=(), names=(), emails=(), max_where=3000):
+        """Contacts (archived ones included) by code, name or email, in as few calls as
+        the URL allows: ``(by_number, by_name, by_email)``, each ``{value: raw contact}``."""
+        wanted = {"ContactNumber": {v for v in numbers if v}, "Name": {v for v in names if v},
+                  "EmailAddress": {v for v in emails if v}}
+        clauses = [_where_any(field, [value]) for field, values in wanted.items()
+                   for value in sorted(values)]
+        found = {field: {} for field in wanted}
+        for where in _where_chunks(clauses, max_where):
+            data, _h, _s = self._call(self.accounting, "get_contacts", tenant_id, where=where,
+                                      include_archived=True)
+            for element in (data or {}).get("Contacts") or []:
+                for field, values in wanted.items():
+                    if element.get(field) in values:
+                        found[field].setdefault(element[field], element)
+        return found["ContactNumber"], found["Name"], found["EmailAddress"]
 
     def _find_purchase_orders(self, tenant_id, numbers):
         found = {}

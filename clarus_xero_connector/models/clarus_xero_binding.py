@@ -42,6 +42,30 @@ class ClarusXeroBinding(models.Model):
             limit=1,
         )
 
+    def _bind_many(self, connection, rows):
+        """Bind ``(record, xero_id, number, status)`` rows: one search, one create."""
+        now = fields.Datetime.now()
+        keys = {(record._name, record.id) for record, *_rest in rows}
+        existing = {
+            (b.res_model, b.res_id): b
+            for b in self.search([
+                ("connection_id", "=", connection.id),
+                ("res_model", "in", list({model for model, _id in keys})),
+                ("res_id", "in", [res_id for _model, res_id in keys]),
+            ])
+        }
+        to_create = []
+        for record, xero_id, number, status in rows:
+            vals = {"xero_id": xero_id, "xero_number": number, "xero_status": status,
+                    "exported_at": now}
+            binding = existing.get((record._name, record.id))
+            if binding:
+                binding.write(vals)
+            else:
+                to_create.append(dict(vals, connection_id=connection.id,
+                                      res_model=record._name, res_id=record.id))
+        return self.create(to_create)
+
     def _bind(self, connection, record, xero_id, number=None, status=None):
         vals = {
             "xero_id": xero_id,

@@ -41,8 +41,31 @@ class ClarusXeroDocument(models.AbstractModel):
         }
 
     def _binding_id(self, ctx, record):
-        binding = self.env["clarus.xero.binding"]._get(ctx["connection"], record)
-        return binding.xero_id if binding else None
+        cache = ctx.setdefault("bindings", {})
+        key = (record._name, record.id)
+        if key not in cache:
+            binding = self.env["clarus.xero.binding"]._get(ctx["connection"], record)
+            cache[key] = binding.xero_id if binding else None
+        return cache[key]
+
+    @api.model
+    def _prefetch_bindings(self, ctx, records):
+        """Read the Xero IDs a batch of documents points at in one query."""
+        moves = self.env["account.move"].union(
+            *[r for (model, _id), r in records.items() if model == "account.move"])
+        if not moves:
+            return
+        wanted = {("res.partner", p.id) for p in moves.partner_id.commercial_partner_id}
+        wanted |= {("account.move", m.id) for m in moves | moves.reversed_entry_id}
+        cache = ctx.setdefault("bindings", {})
+        cache.update(dict.fromkeys(wanted))
+        for binding in self.env["clarus.xero.binding"].search([
+            ("connection_id", "=", ctx["connection"].id),
+            ("res_model", "in", ["res.partner", "account.move"]),
+            ("res_id", "in", [res_id for _model, res_id in wanted]),
+        ]):
+            if (binding.res_model, binding.res_id) in wanted:
+                cache[(binding.res_model, binding.res_id)] = binding.xero_id
 
     # ---------------------------------------------------------------- contacts
 

@@ -125,23 +125,34 @@ class ClarusXeroJob(models.Model):
         except IntegrityError:
             # Another transaction queued the same record between our search and insert.
             return self.search([("dedupe_key", "=", key), ("state", "=", states.PENDING)])
-        self.env.ref("clarus_xero_connector.ir_cron_clarus_xero_push")._trigger()
+        self._trigger_push_once()
         return job
+
+    def _trigger_push_once(self):
+        """Ask for a push run soon after this transaction commits: once, not per job."""
+        data = self.env.cr.precommit.data
+        if not data.get("clarus_xero_push_triggered"):
+            data["clarus_xero_push_triggered"] = True
+            self.env.ref("clarus_xero_connector.ir_cron_clarus_xero_push")._trigger()
 
     # ------------------------------------------------------------ transitions
 
     def _move_to(self, new_state, **vals):
-        """Guarded transition: ``UPDATE ... WHERE state = old`` for each job."""
+        """Guarded transition: ``UPDATE ... WHERE state = old``, one query per old state.
+
+        Jobs another transaction moved meanwhile are left out of the returned set.
+        """
         moved = self.browse()
-        for job in self:
-            states.check_transition(job.state, new_state)
+        self.flush_recordset()
+        for old_state, jobs in self.grouped("state").items():
+            states.check_transition(old_state, new_state)
             self.env.cr.execute(
-                "UPDATE clarus_xero_job SET state = %s WHERE id = %s AND state = %s",
-                [new_state, job.id, job.state],
+                "UPDATE clarus_xero_job SET state = %s WHERE id = ANY(%s) AND state = %s"
+                " RETURNING id",
+                [new_state, jobs.ids, old_state],
             )
-            if self.env.cr.rowcount:
-                moved |= job
-        moved.invalidate_recordset(["state"])
+            moved |= self.browse([row[0] for row in self.env.cr.fetchall()])
+        self.invalidate_recordset(["state"])
         if vals and moved:
             moved.write(vals)
         return moved

@@ -16,6 +16,7 @@ from .clarus_xero_job import SYNC_CONTEXT_KEY
 _logger = logging.getLogger(__name__)
 
 CLAIM_LIMIT = 500
+CLAIM_ORDER = sorted(planner.KIND_ORDER, key=lambda kind: (planner.KIND_ORDER[kind], kind))
 BUILDERS = {
     "contact": "_contact_element",
     "item": "_item_element",
@@ -104,11 +105,12 @@ class ClarusXeroPush(models.AbstractModel):
             SELECT id FROM clarus_xero_job
              WHERE connection_id = %s AND state = 'pending'
                AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
-             ORDER BY priority, id
+             ORDER BY array_position(%s, kind::text), priority, id
              LIMIT %s
                FOR NO KEY UPDATE SKIP LOCKED
             """,
-            [connection.id, fields.Datetime.now(), CLAIM_LIMIT],
+            # Prerequisites first and one kind at a time, so that batches come out full.
+            [connection.id, fields.Datetime.now(), CLAIM_ORDER, CLAIM_LIMIT],
         )
         return self.env["clarus.xero.job"].browse([row[0] for row in self.env.cr.fetchall()])
 
@@ -117,13 +119,15 @@ class ClarusXeroPush(models.AbstractModel):
         planned = [self._plan_row(job, tenant, job.state) for job in jobs]
         dependencies = {key for job in jobs for key in (job.depends_on or [])}
         dependencies |= {job.record_key for job in jobs}
-        blockers = self.env["clarus.xero.job"].search(
-            [
-                ("connection_id", "=", connection.id),
-                ("state", "in", tuple(states.BLOCKING_STATES)),
-                ("id", "not in", jobs.ids),
-            ]
-        ).filtered(lambda j: j.record_key in dependencies)
+        self.env.cr.execute(
+            """
+            SELECT id FROM clarus_xero_job
+             WHERE connection_id = %s AND state = ANY(%s) AND NOT (id = ANY(%s))
+               AND res_model || ',' || res_id = ANY(%s)
+            """,
+            [connection.id, list(states.BLOCKING_STATES), jobs.ids or [0], list(dependencies)],
+        )
+        blockers = self.env["clarus.xero.job"].browse([row[0] for row in self.env.cr.fetchall()])
         # Pending jobs not claimed here (another worker holds them, or not yet due)
         # still hold back what depends on them, but are not ours to send.
         for job in blockers:
@@ -149,8 +153,10 @@ class ClarusXeroPush(models.AbstractModel):
         """Build, pre-check, look up, send one batch and write what came back."""
         Document = self.env["clarus.xero.document"]
         ready, elements = self.env["clarus.xero.job"], []
+        records = self._records_of(jobs)
+        Document._prefetch_bindings(ctx, records)
         for job in jobs:
-            record = job._record()
+            record = records.get((job.res_model, job.res_id))
             if not record:
                 job._move_to(states.RUNNING)
                 job._move_to(states.CANCELLED, done_at=fields.Datetime.now(),
@@ -173,13 +179,22 @@ class ClarusXeroPush(models.AbstractModel):
             return "ok"
         return self._send_ready(ctx, ready, elements, commit, clock)
 
+    def _records_of(self, jobs):
+        """The jobs' records, read together (one query per model, shared prefetch)."""
+        found = {}
+        for model, model_jobs in jobs.grouped("res_model").items():
+            for record in self.env[model].browse(model_jobs.mapped("res_id")).exists():
+                found[(model, record.id)] = record
+        return found
+
     def _send_ready(self, ctx, jobs, elements, commit, clock):
         kind = jobs[0].kind
         key = self._idempotency_key(ctx["connection"], kind, jobs)
+        jobs = jobs._move_to(states.RUNNING, started_at=fields.Datetime.now(),
+                             idempotency_key=key)
         for job, element in zip(jobs, elements, strict=True):
-            job._move_to(states.RUNNING, started_at=fields.Datetime.now(),
-                         attempts=job.attempts + 1, idempotency_key=key,
-                         payload=json.dumps(element, default=str, indent=1))
+            job.write({"attempts": job.attempts + 1,
+                       "payload": json.dumps(element, default=str, indent=1)})
         # The in-flight mark must be durable before the call: if this worker dies, the
         # jobs stay "running" and come back as "unknown outcome", looked up before resending.
         commit(0)
@@ -187,7 +202,10 @@ class ClarusXeroPush(models.AbstractModel):
         try:
             result = ctx["gateway"].send_batch(kind, ctx["connection"].tenant_id, elements, key)
         except PacingStop as stop:
-            jobs._move_to(states.PENDING, next_attempt_at=self._later(stop.decision.wait))
+            # Nothing was sent: the attempt does not count.
+            for job in jobs:
+                job._move_to(states.PENDING, attempts=max(job.attempts - 1, 0),
+                             next_attempt_at=self._later(stop.decision.wait))
             return "stop"
         except Exception as exc:  # noqa: BLE001 - classified below, never swallowed
             return self._handle_batch_error(ctx, jobs, exc)
@@ -219,13 +237,18 @@ class ClarusXeroPush(models.AbstractModel):
         field = LOOKUP_FIELD.get(kind)
         if not field:
             return jobs, elements
-        must_look = kind in ("contact", "item") or any(j.outcome_unknown for j in jobs)
+        # Items are upserted by code, so they never need a look-up; contacts always do
+        # (name clashes, archived contacts); documents only after an unknown outcome.
+        must_look = kind == "contact" or any(j.outcome_unknown for j in jobs)
+        if kind == "item":
+            return jobs, elements
         keys = [e.get(field) for e in elements if e.get(field)]
         if not must_look or not keys:
             return jobs, elements
-        found = ctx["gateway"].find_existing(kind, ctx["connection"].tenant_id, keys, field)
         if kind == "contact":
-            found = self._match_contacts(ctx, jobs, elements, found)
+            found = self._match_contacts(ctx, elements)
+        else:
+            found = ctx["gateway"].find_existing(kind, ctx["connection"].tenant_id, keys, field)
         keep_jobs, keep_elements = self.env["clarus.xero.job"], []
         for job, element in zip(jobs, elements, strict=True):
             existing = found.get(element.get(field))
@@ -243,16 +266,15 @@ class ClarusXeroPush(models.AbstractModel):
                 keep_elements.append(element)
         return keep_jobs, keep_elements
 
-    def _match_contacts(self, ctx, jobs, elements, by_number):
-        """Look the batch's contacts up by email and name too (two calls), then let the
-        engine decide which are already in Xero; see ``contacts.resolve_contacts``."""
-        gateway, tenant = ctx["gateway"], ctx["connection"].tenant_id
-        rest = [e for e in elements if e.get("ContactNumber") not in by_number]
-        names = [e["Name"] for e in rest]
-        emails = [e["EmailAddress"] for e in rest if e.get("EmailAddress")]
-        by_name = gateway.find_existing("contact", tenant, names, "Name") if names else {}
-        by_email = gateway.find_existing("contact", tenant, emails, "EmailAddress") \
-            if emails else {}
+    def _match_contacts(self, ctx, elements):
+        """One look-up by code, name and email for the batch, then let the engine decide
+        which contacts are already in Xero; see ``contacts.resolve_contacts``."""
+        by_number, by_name, by_email = ctx["gateway"].find_contacts(
+            ctx["connection"].tenant_id,
+            numbers=[e.get("ContactNumber") for e in elements],
+            names=[e["Name"] for e in elements],
+            emails=[e.get("EmailAddress") for e in elements],
+        )
         return contacts.resolve_contacts(elements, by_number, by_email, by_name)
 
     # -------------------------------------------------------------- results
@@ -265,36 +287,63 @@ class ClarusXeroPush(models.AbstractModel):
                     "Xero answered with %(got)s records for %(sent)s sent.",
                     got=len(results), sent=len(jobs)), outcome_unknown=True)
             return
+        jobs.duration_ms = duration
+        done = []
         for job, result in zip(jobs, results, strict=True):
-            job.duration_ms = duration
             if result.ok:
-                self._bind_done(ctx, job, result.raw, kind, result=result)
+                done.append((job, result.raw, result))
             else:
                 job._fail(states.VALIDATION, "; ".join(result.errors) or self.env._(
                     "Xero marked this record as an error."))
+        self._bind_all_done(ctx, kind, done)
 
     def _bind_done(self, ctx, job, raw, kind, result=None, note=None):
-        """Store the Xero identity on the record's binding and close the job."""
-        record = job._record()
-        xero_id = result.xero_id if result else self._raw_id(kind, raw)
-        number = result.number if result else self._raw_number(kind, raw)
-        status = (result.status if result else raw.get("Status")) or raw.get("ContactStatus")
-        binding_model = self.env["clarus.xero.binding"].with_context(**{SYNC_CONTEXT_KEY: True})
+        self._bind_all_done(ctx, kind, [(job, raw, result)], note=note)
+
+    def _bind_all_done(self, ctx, kind, done, note=None):
+        """Store the Xero identities on the bindings and close the jobs, in bulk."""
+        if not done:
+            return
+        Binding = self.env["clarus.xero.binding"].with_context(**{SYNC_CONTEXT_KEY: True})
+        records = self._records_of(self.env["clarus.xero.job"].union(*[j for j, _r, _x in done]))
+        rows, now = [], fields.Datetime.now()
+        for job, raw, result in done:
+            record = records.get((job.res_model, job.res_id))
+            rows.append({
+                "job": job, "record": record,
+                "xero_id": result.xero_id if result else self._raw_id(kind, raw),
+                "number": result.number if result else self._raw_number(kind, raw),
+                "status": ((result.status if result else raw.get("Status"))
+                           or raw.get("ContactStatus")),
+                "summary": self._summary(kind, raw, note),
+            })
         if kind in ("allocation", "history"):
-            binding = binding_model._get(ctx["connection"], record)
-            binding.write({"allocated" if kind == "allocation" else "history_sent": True})
-            xero_id, number = binding.xero_id, binding.xero_number
+            flag = "allocated" if kind == "allocation" else "history_sent"
+            for row in rows:
+                binding = Binding._get(ctx["connection"], row["record"])
+                binding[flag] = True
+                row["xero_id"], row["number"] = binding.xero_id, binding.xero_number
         else:
-            binding_model._bind(ctx["connection"], record, xero_id, number, status)
-        job._move_to(
-            states.DONE, done_at=fields.Datetime.now(), xero_id=xero_id, xero_number=number,
-            outcome_unknown=False, error_category=False, error_message=False, error_hint=False,
-            response_summary=self._summary(kind, raw, note),
-        )
+            Binding._bind_many(ctx["connection"], [
+                (row["record"], row["xero_id"], row["number"], row["status"]) for row in rows])
+        self.env["clarus.xero.job"].union(*[row["job"] for row in rows])._move_to(
+            states.DONE, done_at=now, outcome_unknown=False, error_category=False,
+            error_message=False, error_hint=False)
+        for row in rows:
+            row["job"].write({"xero_id": row["xero_id"], "xero_number": row["number"],
+                              "response_summary": row["summary"]})
         if kind in ("invoice", "credit_note"):
-            job._note_on_record(self.env._(
-                "Sent to Xero as %(number)s (%(status)s).", number=number or xero_id,
-                status=status or ""))
+            self._log_sent(rows)
+
+    def _log_sent(self, rows):
+        """One chatter note per document, written in one batch."""
+        moves = self.env["account.move"].browse([row["record"].id for row in rows])
+        moves._message_log_batch({
+            row["record"].id: self.env._("Sent to Xero as %(number)s (%(status)s).",
+                                         number=row["number"] or row["xero_id"],
+                                         status=row["status"] or "")
+            for row in rows
+        })
 
     def _raw_id(self, kind, raw):
         field = {"contact": "ContactID", "item": "ItemID", "invoice": "InvoiceID",

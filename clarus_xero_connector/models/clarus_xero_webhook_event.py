@@ -62,8 +62,8 @@ class ClarusXeroWebhookEvent(models.Model):
                         now() at time zone 'UTC')
                 ON CONFLICT DO NOTHING
                 """,
-                [connection.id, connection.company_id.id, event.category, event.event_type, event.resource_id,
-                 event.event_date or ""],
+                [connection.id, connection.company_id.id, event.category, event.event_type,
+                 event.resource_id, event.event_date or ""],
             )
         self.env.ref("clarus_xero_connector.ir_cron_clarus_xero_webhooks")._trigger()
         return True
