@@ -85,6 +85,7 @@ class AccountMove(models.Model):
         """Products that become Xero items: those with an internal reference."""
         return self.invoice_line_ids.filtered(
             lambda line: line.display_type == "product" and line.product_id.default_code
+            and not line.product_id.clarus_xero_no_sync
         ).product_id
 
     def _clarus_xero_shipments(self):
@@ -96,6 +97,7 @@ class AccountMove(models.Model):
             lambda p: p.state == "done"
             and p.picking_type_code == "outgoing"
             and p.carrier_tracking_ref
+            and not p.clarus_xero_no_sync
         )
 
     # ------------------------------------------------------- lock after export
@@ -130,16 +132,3 @@ class AccountMove(models.Model):
                 )
             )
         return super().button_draft()
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_clarus_xero_synced(self):
-        bound = self.env["clarus.xero.binding"].sudo().search(
-            [("res_model", "=", self._name), ("res_id", "in", self.ids)], limit=1
-        )
-        if bound:
-            raise UserError(
-                self.env._(
-                    "This entry exists in Xero (%s) and cannot be deleted; use a credit note.",
-                    bound.xero_number or bound.xero_id,
-                )
-            )

@@ -171,7 +171,8 @@ class ClarusXeroDocument(models.AbstractModel):
             description = product.display_name
         tax = line.tax_ids[:1]
         return {
-            "item_code": product.default_code or None,
+            "item_code": (product.default_code or None)
+            if not product.clarus_xero_no_sync else None,
             "description": description,
             "quantity": line.quantity,
             "price_unit": line.price_unit,

@@ -142,7 +142,7 @@ class ClarusXeroJob(models.Model):
 
         Jobs another transaction moved meanwhile are left out of the returned set.
         """
-        moved = self.browse()
+        moved_ids = set()
         self.flush_recordset()
         for old_state, jobs in self.grouped("state").items():
             states.check_transition(old_state, new_state)
@@ -151,8 +151,10 @@ class ClarusXeroJob(models.Model):
                 " RETURNING id",
                 [new_state, jobs.ids, old_state],
             )
-            moved |= self.browse([row[0] for row in self.env.cr.fetchall()])
+            moved_ids.update(row[0] for row in self.env.cr.fetchall())
         self.invalidate_recordset(["state"])
+        # In the caller's order: callers pair jobs with the payloads they sent.
+        moved = self.filtered(lambda job: job.id in moved_ids)
         if vals and moved:
             moved.write(vals)
         return moved

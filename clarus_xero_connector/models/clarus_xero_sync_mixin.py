@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from clarus_sync_engine import states
 
@@ -94,3 +94,17 @@ class ClarusXeroSyncedMixin(models.AbstractModel):
 
     def _clarus_xero_binding(self, connection):
         return self.env["clarus.xero.binding"].sudo()._get(connection, self)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_clarus_xero_synced(self):
+        """A record Xero holds cannot be deleted here: Xero would keep pointing at it."""
+        bound = self.env["clarus.xero.binding"].sudo().search(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids)], limit=1
+        )
+        if bound:
+            record = self.browse(bound.res_id)
+            raise UserError(self.env._(
+                "%(record)s exists in Xero (%(ref)s) and cannot be deleted here. Archive it "
+                "instead; for an invoice, issue a credit note.",
+                record=record.display_name, ref=bound.xero_number or bound.xero_id,
+            ))

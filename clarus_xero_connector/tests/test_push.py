@@ -130,6 +130,29 @@ class TestPushInvoices(XeroEmulatorCase):
         self.assertFalse(self.jobs_for(move))
         self.assertEqual(self.partner_b.clarus_xero_sync_state, "excluded")
 
+    def test_flagged_product_is_not_an_item_but_the_invoice_goes(self):
+        self.product_a.write({"default_code": "SECRET-1", "clarus_xero_no_sync": True,
+                              "clarus_xero_no_sync_reason": "Internal recharge"})
+        move = self.make_invoice()
+        self.assertFalse(self.jobs_for(self.product_a))
+        self.push()
+        line = self.xero_invoice(move)["LineItems"][0]
+        self.assertNotIn("ItemCode", line)
+        self.assertFalse(self.xero_documents("Items"))
+
+    def test_flagged_invoice_is_never_enqueued(self):
+        move = self.make_invoice(post=False)
+        move.write({"clarus_xero_no_sync": True, "clarus_xero_no_sync_reason": "Test data"})
+        move.action_post()
+        self.assertFalse(self.jobs_for(move))
+        self.assertEqual(move.clarus_xero_sync_state, "excluded")
+
+    def test_synced_partner_cannot_be_deleted(self):
+        self.make_invoice()
+        self.push()
+        with self.assertRaisesRegex(UserError, "exists in Xero"):
+            self.partner_a.unlink()
+
 
 @tagged("post_install", "-at_install")
 class TestCompanies(XeroEmulatorCase):
