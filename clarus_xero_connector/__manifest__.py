@@ -23,7 +23,5 @@
         "views/stock_picking_views.xml",
         "views/clarus_xero_menus.xml",
     ],
-    "demo": [],
-    "installable": True,
     "application": True,
 }

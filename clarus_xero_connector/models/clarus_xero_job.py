@@ -70,7 +70,7 @@ class ClarusXeroJob(models.Model):
     duration_ms = fields.Integer(readonly=True)
     idempotency_key = fields.Char(readonly=True)
     xero_id = fields.Char("Xero ID", readonly=True)
-    xero_number = fields.Char("Xero Number", readonly=True)
+    xero_number = fields.Char(readonly=True)
     started_at = fields.Datetime(readonly=True)
     done_at = fields.Datetime(readonly=True)
 
