@@ -176,8 +176,11 @@ class XeroGateway:
         data = json.loads(body.decode("utf-8"), parse_float=Decimal) if body else None
         return data, headers, response.status
 
-    def send_batch(self, kind, tenant_id, payloads, idempotency_key):
+    def send_batch(self, kind, tenant_id, payloads, idempotency_key, allow_backorders=False):
         """Send one planned batch; returns ``BatchResult(results, headers, status)``.
+
+        ``allow_backorders`` lets sales invoices take tracked Xero items below zero: when
+        Odoo runs the warehouse, Xero's quantities must follow Odoo's, not veto them.
 
         Results are ``ElementResult`` in request order. ``allocation`` and ``history``
         take exactly one payload (see ``mapping.allocation_payload`` /
@@ -195,6 +198,8 @@ class XeroGateway:
             options["idempotency_key"] = idempotency_key
         if kind in UNITDP_KINDS:
             options["unitdp"] = 4
+        if allow_backorders and kind == "invoice":
+            options["allow_backorders"] = True
         data, headers, status = self._call(self.accounting, method, tenant_id,
                                            **{argument: {collection: list(payloads)}},
                                            **options)

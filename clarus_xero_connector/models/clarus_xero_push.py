@@ -200,7 +200,9 @@ class ClarusXeroPush(models.AbstractModel):
         commit(0)
         started = clock()
         try:
-            result = ctx["gateway"].send_batch(kind, ctx["connection"].tenant_id, elements, key)
+            result = ctx["gateway"].send_batch(
+                kind, ctx["connection"].tenant_id, elements, key,
+                allow_backorders=ctx["connection"].tracked_items)
         except PacingStop as stop:
             # Nothing was sent: the attempt does not count.
             for job in jobs:

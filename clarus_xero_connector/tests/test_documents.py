@@ -53,6 +53,17 @@ class TestDocuments(XeroEmulatorCase):
         self.assertEqual(Decimal(str(line["DiscountRate"])), Decimal("12.5"))
         self.assert_totals_equal(move)
 
+    def test_tracked_items_follow_odoo_even_below_zero(self):
+        self.connection.tracked_items = True
+        self.product_a.write({"default_code": "TRACK-1", "is_storable": True})
+        move = self.make_invoice(lines=[(self.product_a, 3, 40.0)])
+        self.push()
+        item = next(i for i in self.xero_documents("Items") if i["Code"] == "TRACK-1")
+        self.assertTrue(item["IsTrackedAsInventory"])
+        self.assertEqual(item["InventoryAssetAccountCode"], "630")
+        self.assertEqual(Decimal(str(item["QuantityOnHand"])), Decimal("-3"))
+        self.assert_totals_equal(move)
+
     def test_credit_note_is_allocated_to_its_invoice(self):
         invoice = self.make_invoice(lines=[(self.product_a, 4, 50.0)])
         self.push()
