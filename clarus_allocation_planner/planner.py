@@ -95,7 +95,7 @@ class AllocationPlan:
 
 
 def _as_datetime(value):
-    if value is None:
+    if not value:  # None, or False as an ORM leaves an empty date
         return _LATEST
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)

@@ -91,8 +91,8 @@ class ClarusAllocationEngine(models.AbstractModel):
                 location_id=move.location_id.id,
                 quantity=wanted,
                 priority=int(order.clarus_priority or 0),
-                commitment_date=order.commitment_date,
-                order_date=order.date_order,
+                commitment_date=order.commitment_date or None,
+                order_date=order.date_order or None,
             ))
         return demands
 

@@ -96,15 +96,21 @@ class SaleOrderLine(models.Model):
         return res
 
     def _clarus_follow_quantity_change(self, old_qty):
-        """The ordered quantity changed after allocation: adjust, or flag for attention."""
+        """The ordered quantity changed after allocation: adjust, or flag for attention.
+
+        Attention when the line is not fully allocated any more, or when its open
+        deliveries no longer add up to what is ordered (Odoo may answer a decrease with
+        a separate return instead of a smaller delivery)."""
         short = self.move_ids._clarus_resync_allocation()
-        state = "attention" if short else "adjusted"
-        self.clarus_change_state = state
+        expected_open = self.product_uom_qty - self.qty_delivered
+        mismatch = self.product_uom_id.compare(self.clarus_open_qty, expected_open)
+        self.clarus_change_state = "attention" if short or mismatch else "adjusted"
         message = self.env._(
-            "%(product)s changed from %(old)s to %(new)s after allocation: %(allocated)s "
-            "allocated, %(missing)s still to allocate.",
+            "%(product)s changed from %(old)s to %(new)s after allocation: %(open)s on open "
+            "deliveries, %(allocated)s allocated, %(missing)s still to allocate.",
             product=self.product_id.display_name, old=old_qty, new=self.product_uom_qty,
-            allocated=self.clarus_allocated_qty, missing=self.clarus_unallocated_qty)
+            open=self.clarus_open_qty, allocated=self.clarus_allocated_qty,
+            missing=self.clarus_unallocated_qty)
         for picking in self._clarus_open_moves(include_picked=True).picking_id:
             picking.message_post(body=message)
         self.order_id.message_post(body=message)

@@ -66,7 +66,7 @@ class TestAllocation(AllocationCase):
         picking.move_ids.quantity = 3
         picking.move_ids.picked = True
         with self.assertRaisesRegex(UserError, "only 2.0 allocated"):
-            picking.button_validate()
+            picking.with_context(skip_backorder=True).button_validate()
 
     def test_manual_line_and_order_allocation(self):
         self._stock(self.product_a, 10)
@@ -147,7 +147,7 @@ class TestAllocation(AllocationCase):
         self.assertEqual(self._reserved(here, self.product_a), 0, "other warehouse left alone")
         self.assertEqual(self._reserved(there, self.product_a), 3)
 
-        self._bulk()
+        self._bulk(warehouse_ids=[self.warehouse.id, north.id])
         self.assertEqual(self._reserved(here, self.product_a), 5, "never from North's stock")
         self.assertEqual(self._line(here, self.product_a).clarus_shortfall_qty, 3)
 
@@ -184,3 +184,19 @@ class TestAllocation(AllocationCase):
         self.assertFalse(cron.active, "opt-in")
         self.env["clarus.allocation.engine"]._cron_allocate()
         self.assertEqual(self._reserved(order, self.product_a), 2)
+
+    def test_bulk_filters_by_customer_and_order_date(self):
+        self._stock(self.product_a, 10)
+        other = self.env["res.partner"].create({"name": "Other Customer"})
+        mine = self._order([(self.product_a, 1)], date_order=datetime(2025, 1, 10))
+        theirs = self._order([(self.product_a, 1)], partner=other,
+                             date_order=datetime(2025, 1, 10))
+        late = self._order([(self.product_a, 1)], date_order=datetime(2025, 6, 1))
+
+        self._bulk(partner_ids=[other.id])
+        self.assertEqual(self._reserved(theirs, self.product_a), 1)
+        self.assertEqual(self._reserved(mine, self.product_a), 0)
+
+        self._bulk(date_from=datetime(2025, 1, 1), date_to=datetime(2025, 1, 31))
+        self.assertEqual(self._reserved(mine, self.product_a), 1)
+        self.assertEqual(self._reserved(late, self.product_a), 0)

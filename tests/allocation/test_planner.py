@@ -168,3 +168,9 @@ def test_check_requested_quantity_refuses_bad_input(requested, open_qty, code):
 def test_check_requested_quantity_accepts_zero_to_open():
     assert check_requested_quantity(0, 5) == 0
     assert check_requested_quantity(5.0000001, 5) == 5
+
+
+def test_false_dates_from_an_orm_count_as_missing():
+    demands = [line(1, 11, 1, commitment_date=False, order_date=False),
+               line(2, 21, 1, order_date=datetime(2025, 1, 1))]
+    assert [oid for oid, _ in serving_order(demands)] == [2, 1]
