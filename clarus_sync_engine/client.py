@@ -258,7 +258,7 @@ class XeroGateway:
                 found.setdefault(element[field], element)
         return found
 
-    def find_contacts(self, tenant_id, numbers=(), names=(), emails=(), max_where=3000):
+    def find_contacts(self, tenant_id, numbers=(), names=(), emails=(), max_where=4000):
         """Contacts (archived ones included) by code, name or email, in as few calls as
         the URL allows: ``(by_number, by_name, by_email)``, each ``{value: raw contact}``."""
         wanted = {"ContactNumber": {v for v in numbers if v}, "Name": {v for v in names if v},

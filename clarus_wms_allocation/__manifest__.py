@@ -22,7 +22,5 @@
         "report/clarus_shipment_label_reports.xml",
         "views/menus.xml",
     ],
-    "demo": [],
-    "installable": True,
     "application": True,
 }

@@ -88,3 +88,18 @@ print(f"Queued {queued} posted invoices; jobs done: "
       f"{Job.search_count([('state', '=', 'done')])}, failed: "
       f"{Job.search_count([('state', '=', 'failed')])}, pending: "
       f"{Job.search_count([('state', '=', 'pending')])}")
+
+# The warehouse side: allocate the demo's confirmed orders by quantity, so the order board
+# (Inventory > Allocation) has orders at every stage, shortages included.
+if "clarus.allocation.engine" in env:  # noqa: F821
+    warehouses = env["stock.warehouse"].search([("company_id", "=", company.id)])  # noqa: F821
+    warehouses.clarus_allocation_required = True
+    orders = env["sale.order"].search(  # noqa: F821
+        [("state", "=", "sale"), ("company_id", "=", company.id)])
+    plan = env["clarus.allocation.engine"]._allocate_orders(orders)  # noqa: F821
+    env.cr.commit()  # noqa: F821 - keep the demo's allocations
+    stages = {}
+    for order in orders:
+        stages[order.clarus_fulfilment_stage] = stages.get(order.clarus_fulfilment_stage, 0) + 1
+    print(f"Allocated {len(plan.allocations)} delivery lines of {len(orders)} confirmed "
+          f"orders; board: {stages}")

@@ -14,7 +14,7 @@ class ClarusShipmentLabel(models.Model):
     company_id = fields.Many2one(related="picking_id.company_id", store=True)
     sale_id = fields.Many2one("sale.order", string="Sale Order", readonly=True)
     order_reference = fields.Char(readonly=True)
-    carrier_id = fields.Many2one("delivery.carrier", string="Carrier", readonly=True)
+    carrier_id = fields.Many2one("delivery.carrier", readonly=True)
     carrier_service = fields.Char(readonly=True)
     tracking_reference = fields.Char(readonly=True)
     package_count = fields.Integer(readonly=True)

@@ -70,6 +70,21 @@ class ClarusXeroDocument(models.AbstractModel):
     # ---------------------------------------------------------------- contacts
 
     @api.model
+    def _imported_contacts_by_email(self, ctx):
+        """Xero contacts from the last import, by email (read once per run)."""
+        if "contacts_by_email" not in ctx:
+            refs = self.env["clarus.xero.reference"].search([
+                ("connection_id", "=", ctx["connection"].id), ("kind", "=", "contact"),
+                ("email", "!=", False)])
+            ctx["contacts_by_email"] = {
+                ref.email: {"ContactID": ref.xero_id, "Name": ref.name,
+                            "EmailAddress": ref.email, "ContactStatus": ref.status,
+                            "ContactNumber": ref.code if ref.code != ref.xero_id else None}
+                for ref in refs
+            }
+        return ctx["contacts_by_email"]
+
+    @api.model
     def _contact_element(self, ctx, partner, taken_names=()):
         data = partner._clarus_xero_contact_data()
         data["ref"] = data["contact_number"]

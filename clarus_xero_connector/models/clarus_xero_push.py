@@ -269,14 +269,15 @@ class ClarusXeroPush(models.AbstractModel):
         return keep_jobs, keep_elements
 
     def _match_contacts(self, ctx, elements):
-        """One look-up by code, name and email for the batch, then let the engine decide
-        which contacts are already in Xero; see ``contacts.resolve_contacts``."""
-        by_number, by_name, by_email = ctx["gateway"].find_contacts(
+        """One live look-up by code and name for the batch (the two keys Xero enforces
+        as unique), emails from the imported contacts; then the engine decides which
+        contacts are already in Xero; see ``contacts.resolve_contacts``."""
+        by_number, by_name, _by_email = ctx["gateway"].find_contacts(
             ctx["connection"].tenant_id,
             numbers=[e.get("ContactNumber") for e in elements],
             names=[e["Name"] for e in elements],
-            emails=[e.get("EmailAddress") for e in elements],
         )
+        by_email = self.env["clarus.xero.document"]._imported_contacts_by_email(ctx)
         return contacts.resolve_contacts(elements, by_number, by_email, by_name)
 
     # -------------------------------------------------------------- results

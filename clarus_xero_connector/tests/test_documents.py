@@ -92,6 +92,8 @@ class TestDocuments(XeroEmulatorCase):
         self.partner_b.write({"email": "partner.b@example.com"})
         self.gateway_put("create_contacts", {"Contacts": [
             {"Name": "Partner B Ltd", "EmailAddress": "partner.b@example.com"}]})
+        # Matching by email uses the contacts imported for initial matching.
+        self.connection.action_import_reference_data()
         self.make_invoice(partner=self.partner_a)
         self.make_invoice(partner=self.partner_b)
         self.push()
