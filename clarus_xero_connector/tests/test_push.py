@@ -1,11 +1,13 @@
 from datetime import timedelta
 from decimal import Decimal
 
+import requests
+
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
-from .common import DEMO_ORG, XeroEmulatorCase
+from .common import CLIENT_ID, CLIENT_SECRET, DEMO_ORG, XeroEmulatorCase
 
 
 @tagged("post_install", "-at_install")
@@ -21,6 +23,22 @@ class TestConnection(XeroEmulatorCase):
         refs = self.env["clarus.xero.reference"].search([("connection_id", "=", conn.id)])
         self.assertIn("200", refs.filtered(lambda r: r.kind == "account").mapped("code"))
         self.assertIn("OUTPUT2", refs.filtered(lambda r: r.kind == "tax_rate").mapped("code"))
+
+    def test_disconnect_revokes_and_stops_sending(self):
+        conn = self.connection
+        refresh = conn.sudo().refresh_token
+        conn.action_disconnect()
+        self.assertEqual(conn.state, "disconnected")
+        self.assertFalse(conn.sudo().refresh_token)
+        answer = requests.post(f"{self.xero_url}/connect/token", timeout=10, data={
+            "grant_type": "refresh_token", "refresh_token": refresh,
+            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+        self.assertEqual(answer.json().get("error"), "invalid_grant", "revoked at Xero too")
+        move = self.make_invoice()
+        self.assertFalse(self.jobs_for(move), "nothing is queued for a disconnected company")
+        self.authorize(conn)
+        conn._select_tenant(conn.available_tenants[0]["tenantId"])
+        self.assertEqual(conn.state, "connected")
 
     def test_reused_or_forged_state_is_refused(self):
         Connection = self.env["clarus.xero.connection"]
