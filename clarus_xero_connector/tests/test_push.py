@@ -139,6 +139,16 @@ class TestPushInvoices(XeroEmulatorCase):
         with self.assertRaises(UserError):
             move.unlink()
 
+    def test_exported_invoice_can_still_be_paid_and_sent(self):
+        move = self.make_invoice()
+        self.push()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids
+        ).create({})._create_payments()
+        self.assertIn(move.payment_state, ("paid", "in_payment"))
+        move.write({"is_move_sent": True})
+        self.assertTrue(move.is_move_sent)
+
     def test_do_not_sync_needs_a_reason_and_is_never_enqueued(self):
         with self.assertRaisesRegex(ValidationError, "Say why"):
             self.partner_b.write({"clarus_xero_no_sync": True})
