@@ -1,7 +1,11 @@
 from werkzeug.exceptions import BadRequest, Forbidden
+from xero_python.exceptions import HTTPStatusException
 
 from odoo import http
 from odoo.http import request
+
+from clarus_sync_engine.oauth import OAuthFlowError
+from clarus_sync_engine.retry import InvalidGrant
 
 from ..models.clarus_xero_connection import TOKEN_ERRORS
 
@@ -11,20 +15,24 @@ class ClarusXeroOAuth(http.Controller):
     def oauth_callback(self, code=None, state=None, error=None, **_kw):
         """Xero sends the user back here. The state must be the one this connection issued
         (CSRF): an unknown or reused state is refused and changes nothing."""
-        if error:
-            raise BadRequest(f"Xero refused the authorisation: {error}")
         Connection = request.env["clarus.xero.connection"]
         if not request.env.user.has_group("account.group_account_manager"):
             raise Forbidden("Only accounting administrators can connect Xero.")
         conn = Connection._find_by_oauth_state(state)
         if conn and conn.company_id not in request.env.user.company_ids:
             conn = Connection.browse()
-        if not conn or not code:
+        if not conn:
             raise BadRequest("This authorisation link is not valid or was already used.")
         try:
+            if error or not code:
+                raise OAuthFlowError(error or "no authorisation code")
             conn._complete_authorization(code)
-        except TOKEN_ERRORS as exc:
-            conn.sudo().last_error = str(exc)
+        except (InvalidGrant, OAuthFlowError, HTTPStatusException, OSError, *TOKEN_ERRORS) as exc:
+            # Shown on the connection form, where the user lands.
+            conn.sudo().write({
+                "last_error": f"Xero refused the authorisation: {exc}",
+                "oauth_state": False, "oauth_code_verifier": False,
+            })
         return request.redirect(
             f"/odoo/action-clarus_xero_connector.clarus_xero_connection_action/{conn.id}"
         )

@@ -3,12 +3,13 @@ from datetime import timedelta
 
 import requests
 from psycopg2 import errors as pg_errors
+from xero_python.exceptions import HTTPStatusException
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from clarus_sync_engine import client as xero_client
-from clarus_sync_engine import oauth, tokens
+from clarus_sync_engine import oauth, retry, tokens
 from clarus_sync_engine.retry import InvalidGrant
 
 
@@ -421,8 +422,12 @@ class ClarusXeroConnection(models.Model):
         """One-click import of accounts, tax rates, currencies, tracking, items, contacts."""
         self.ensure_one()
         self._check_ready()
-        self._ensure_fresh_token()
-        counts = self.env["clarus.xero.reference"]._import_from_xero(self)
+        try:
+            self._ensure_fresh_token()
+            counts = self.env["clarus.xero.reference"]._import_from_xero(self)
+        except (InvalidGrant, *TOKEN_ERRORS, HTTPStatusException, OSError) as exc:
+            raise UserError(self.env._(
+                "Xero did not answer the import: %s", retry.classify(exc).message)) from exc
         self.message_post(
             body=self.env._(
                 "Imported from Xero: %s.",

@@ -2,6 +2,9 @@ import base64
 import hashlib
 import hmac
 import json
+from urllib.parse import parse_qs, urlparse
+
+import requests
 
 from odoo.tests import HttpCase, tagged
 
@@ -32,6 +35,22 @@ class TestWebhooks(XeroEmulatorCase, HttpCase):
                 "eventDateUtc": "2026-11-23T10:00:00.000", "eventType": "UPDATE",
                 "eventCategory": category, "tenantId": tenant or self.connection.tenant_id,
                 "tenantType": "ORGANISATION"}
+
+    def test_oauth_callback_checks_the_state(self):
+        conn = self.connection
+        self.authenticate(self.env.user.login, self.env.user.login)
+        forged = self.url_open(f"/clarus_xero/oauth/callback?code=x&state={conn.id}.forged",
+                               allow_redirects=False)
+        self.assertEqual(forged.status_code, 400)
+        url = conn.action_authorize()["url"]
+        consent = requests.get(url, allow_redirects=False, timeout=10)
+        query = parse_qs(urlparse(consent.headers["Location"]).query)
+        refused = self.url_open(
+            f"/clarus_xero/oauth/callback?error=access_denied&state={query['state'][0]}",
+            allow_redirects=False)
+        self.assertEqual(refused.status_code, 303)
+        self.assertIn("access_denied", conn.last_error)
+        self.assertFalse(conn.sudo().oauth_state, "a refused state cannot be replayed")
 
     def test_intent_to_receive_answers_200_signed_and_401_not(self):
         good = self.deliver([])
