@@ -104,7 +104,8 @@ def _timeout(value):
     return (float(value), float(value))
 
 
-def _element_result(kind, element):
+def element_result(kind, element):
+    """One Xero element (from a batch answer or a look-up) as an ``ElementResult``."""
     _key, id_field, number_field = KINDS[kind][:3]
     errors = [e.get("Message") for e in element.get("ValidationErrors") or () if e]
     warnings = [w.get("Message") for w in element.get("Warnings") or () if w]
@@ -112,8 +113,21 @@ def _element_result(kind, element):
     ok = not errors and status_attr != "ERROR" and not element.get("HasErrors")
     return ElementResult(ok=ok, xero_id=element.get(id_field) if id_field else None,
                          number=element.get(number_field) if number_field else None,
-                         status=element.get("Status"), errors=errors, warnings=warnings,
+                         status=element.get("Status") or element.get("ContactStatus"),
+                         errors=errors, warnings=warnings,
                          raw=element)
+
+
+SUMMARY_KEYS = ("Status", "Total", "AmountDue", "Name", "Code", "ContactStatus", "Details",
+                "Amount")
+
+
+def response_summary(element, note=None):
+    """The few fields of a Xero answer worth keeping with the job, as JSON text."""
+    summary = {k: element.get(k) for k in SUMMARY_KEYS if element and element.get(k) is not None}
+    if note:
+        summary["note"] = note
+    return json.dumps(summary, default=str)
 
 
 def _where_any(field, values):
@@ -204,7 +218,7 @@ class XeroGateway:
                                            **{argument: {collection: list(payloads)}},
                                            **options)
         elements = (data or {}).get(collection) or []
-        return BatchResult([_element_result(kind, e) for e in elements], headers, status)
+        return BatchResult([element_result(kind, e) for e in elements], headers, status)
 
     def allocate_credit_note(self, tenant_id, allocation, idempotency_key=None):
         """``PUT /CreditNotes/{id}/Allocations`` for one ``mapping.allocation_payload``."""
@@ -215,7 +229,7 @@ class XeroGateway:
             self.accounting, "create_credit_note_allocation", tenant_id, credit_note_id,
             {"Allocations": [body]}, summarize_errors=False, **options)
         elements = (data or {}).get("Allocations") or []
-        return BatchResult([_element_result("allocation", e) for e in elements], headers, status)
+        return BatchResult([element_result("allocation", e) for e in elements], headers, status)
 
     def add_history(self, kind, tenant_id, xero_id, details, idempotency_key=None):
         """Add one history note to a document or record of ``kind``."""
@@ -225,7 +239,7 @@ class XeroGateway:
             self.accounting, method, tenant_id, xero_id,
             {"HistoryRecords": [{"Details": details}]}, **options)
         elements = (data or {}).get("HistoryRecords") or []
-        return BatchResult([_element_result("history", e) for e in elements], headers, status)
+        return BatchResult([element_result("history", e) for e in elements], headers, status)
 
     def find_existing(self, kind, tenant_id, keys, field=None):
         """``{key: raw Xero element}`` for the keys already in Xero (before a resend).

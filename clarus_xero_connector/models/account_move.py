@@ -51,6 +51,21 @@ class AccountMove(models.Model):
                 continue
             move._clarus_xero_enqueue_on(conn)
 
+    @api.model
+    def _clarus_xero_queue_backlog(self, connection):
+        """Queue the company's posted customer documents that Xero does not hold yet."""
+        moves = self.search([
+            ("company_id", "=", connection.company_id.id),
+            ("move_type", "in", SALES_TYPES), ("state", "=", "posted"),
+            ("clarus_xero_no_sync", "=", False),
+        ], order="invoice_date, id")
+        bound = set(self.env["clarus.xero.binding"].search([
+            ("connection_id", "=", connection.id), ("res_model", "=", "account.move"),
+            ("res_id", "in", moves.ids)]).mapped("res_id"))
+        todo = moves.filtered(lambda m: m.id not in bound)
+        todo._clarus_xero_enqueue()
+        return len(todo)
+
     def _clarus_xero_excluded(self):
         """Flagged documents, customers, orders or deliveries are never enqueued."""
         lines = self.invoice_line_ids

@@ -36,6 +36,22 @@ class ClarusXeroApiUsage(models.Model):
             "minute_remaining": number("x-minlimit-remaining"),
         })
 
+    @api.model
+    def _usage_by_connection(self, connections):
+        """Calls made today and the last remaining limits Xero reported, per connection."""
+        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        calls = dict(self.sudo()._read_group(
+            [("connection_id", "in", connections.ids), ("create_date", ">=", today)],
+            ["connection_id"], ["calls:sum"],
+        ))
+        result = {}
+        for conn in connections:
+            latest = self.sudo().search([("connection_id", "=", conn.id)], limit=1)
+            result[conn.id] = {"api_calls_today": calls.get(conn, 0),
+                               "day_limit_remaining": latest.day_remaining,
+                               "minute_limit_remaining": latest.minute_remaining}
+        return result
+
     @api.autovacuum
     def _gc_old_usage(self):
         self.search([("create_date", "<", fields.Datetime.now() - timedelta(days=7))]).unlink()

@@ -326,17 +326,9 @@ class ClarusXeroConnection(models.Model):
         )
 
     def _compute_api_usage(self):
-        Usage = self.env["clarus.xero.api.usage"].sudo()
-        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
-        calls = dict(Usage._read_group(
-            [("connection_id", "in", self.ids), ("create_date", ">=", today)],
-            ["connection_id"], ["calls:sum"],
-        ))
+        usage = self.env["clarus.xero.api.usage"]._usage_by_connection(self)
         for conn in self:
-            latest = Usage.search([("connection_id", "=", conn.id)], limit=1)
-            conn.api_calls_today = calls.get(conn, 0)
-            conn.day_limit_remaining = latest.day_remaining
-            conn.minute_limit_remaining = latest.minute_remaining
+            conn.update(usage.get(conn.id, {}))
 
     def _check_ready(self):
         """Raise a plain message when this connection cannot send now."""
@@ -361,27 +353,9 @@ class ClarusXeroConnection(models.Model):
     day_limit = fields.Integer(default=5000, help="Xero's daily call limit for this organisation.")
 
     def _compute_job_counts(self):
-        Job = self.env["clarus.xero.job"]
-        counts = {
-            (conn.id, state): count
-            for conn, state, count in Job._read_group(
-                [("connection_id", "in", self.ids)], ["connection_id", "state"], ["__count"]
-            )
-        }
-        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
-        done_today = dict(
-            (conn.id, count)
-            for conn, count in Job._read_group(
-                [("connection_id", "in", self.ids), ("state", "=", "done"),
-                 ("done_at", ">=", today)],
-                ["connection_id"], ["__count"],
-            )
-        )
+        counts = self.env["clarus.xero.job"]._counts_by_connection(self)
         for conn in self:
-            conn.job_pending_count = counts.get((conn.id, "pending"), 0)
-            conn.job_running_count = counts.get((conn.id, "running"), 0)
-            conn.job_failed_count = counts.get((conn.id, "failed"), 0)
-            conn.job_done_today_count = done_today.get(conn.id, 0)
+            conn.update(counts.get(conn.id, {}))
 
     def action_open_errors(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -401,22 +375,11 @@ class ClarusXeroConnection(models.Model):
         }
 
     def action_queue_posted_invoices(self):
-        """Queue the company's posted customer invoices and credit notes not yet in Xero
-        (a backlog from before the connection existed)."""
+        """Queue the posted invoices and credit notes not yet in Xero (a backlog from
+        before the connection existed); returns how many were queued."""
         self.ensure_one()
         self._check_ready()
-        moves = self.env["account.move"].search([
-            ("company_id", "=", self.company_id.id),
-            ("move_type", "in", ("out_invoice", "out_refund")),
-            ("state", "=", "posted"),
-            ("clarus_xero_no_sync", "=", False),
-        ], order="invoice_date, id")
-        bound = set(self.env["clarus.xero.binding"].search([
-            ("connection_id", "=", self.id), ("res_model", "=", "account.move"),
-            ("res_id", "in", moves.ids)]).mapped("res_id"))
-        todo = moves.filtered(lambda m: m.id not in bound)
-        todo._clarus_xero_enqueue()
-        return len(todo)
+        return self.env["account.move"]._clarus_xero_queue_backlog(self)
 
     def action_import_reference_data(self):
         """One-click import of accounts, tax rates, currencies, tracking, items, contacts."""

@@ -201,6 +201,27 @@ class ClarusXeroJob(models.Model):
         if record and hasattr(record, "message_post"):
             record.message_post(body=body)
 
+    @api.model
+    def _counts_by_connection(self, connections):
+        """Dashboard figures: jobs per state, and done today, per connection id."""
+        result = {conn.id: {"job_pending_count": 0, "job_running_count": 0,
+                            "job_failed_count": 0, "job_done_today_count": 0}
+                  for conn in connections}
+        for conn, state, count in self._read_group(
+            [("connection_id", "in", connections.ids),
+             ("state", "in", (states.PENDING, states.RUNNING, states.FAILED))],
+            ["connection_id", "state"], ["__count"],
+        ):
+            result[conn.id][f"job_{state}_count"] = count
+        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        for conn, count in self._read_group(
+            [("connection_id", "in", connections.ids), ("state", "=", states.DONE),
+             ("done_at", ">=", today)],
+            ["connection_id"], ["__count"],
+        ):
+            result[conn.id]["job_done_today_count"] = count
+        return result
+
     # ------------------------------------------------------------ housekeeping
 
     @api.model

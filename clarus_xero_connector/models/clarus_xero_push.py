@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from clarus_sync_engine import contacts, planner, retry, states
+from clarus_sync_engine import client, contacts, planner, retry, states
 from clarus_sync_engine.client import PacingStop
 from clarus_sync_engine.pacing import RatePacer
 
@@ -294,31 +294,28 @@ class ClarusXeroPush(models.AbstractModel):
         done = []
         for job, result in zip(jobs, results, strict=True):
             if result.ok:
-                done.append((job, result.raw, result))
+                done.append((job, result))
             else:
                 job._fail(states.VALIDATION, "; ".join(result.errors) or self.env._(
                     "Xero marked this record as an error."))
         self._bind_all_done(ctx, kind, done)
 
-    def _bind_done(self, ctx, job, raw, kind, result=None, note=None):
-        self._bind_all_done(ctx, kind, [(job, raw, result)], note=note)
+    def _bind_done(self, ctx, job, raw, kind, note=None):
+        self._bind_all_done(ctx, kind, [(job, client.element_result(kind, raw))], note=note)
 
     def _bind_all_done(self, ctx, kind, done, note=None):
         """Store the Xero identities on the bindings and close the jobs, in bulk."""
         if not done:
             return
         Binding = self.env["clarus.xero.binding"].with_context(**{SYNC_CONTEXT_KEY: True})
-        records = self._records_of(self.env["clarus.xero.job"].union(*[j for j, _r, _x in done]))
+        records = self._records_of(self.env["clarus.xero.job"].union(*[j for j, _r in done]))
         rows, now = [], fields.Datetime.now()
-        for job, raw, result in done:
-            record = records.get((job.res_model, job.res_id))
+        for job, result in done:
             rows.append({
-                "job": job, "record": record,
-                "xero_id": result.xero_id if result else self._raw_id(kind, raw),
-                "number": result.number if result else self._raw_number(kind, raw),
-                "status": ((result.status if result else raw.get("Status"))
-                           or raw.get("ContactStatus")),
-                "summary": self._summary(kind, raw, note),
+                "job": job, "record": records.get((job.res_model, job.res_id)),
+                "xero_id": result.xero_id, "number": result.number or result.raw.get("Name"),
+                "status": result.status,
+                "summary": client.response_summary(result.raw, note),
             })
         if kind in ("allocation", "history"):
             flag = "allocated" if kind == "allocation" else "history_sent"
@@ -347,22 +344,6 @@ class ClarusXeroPush(models.AbstractModel):
                                          status=row["status"] or "")
             for row in rows
         })
-
-    def _raw_id(self, kind, raw):
-        field = {"contact": "ContactID", "item": "ItemID", "invoice": "InvoiceID",
-                 "credit_note": "CreditNoteID"}.get(kind)
-        return raw.get(field) if field else None
-
-    def _raw_number(self, kind, raw):
-        return raw.get(LOOKUP_FIELD.get(kind, "")) or raw.get("Name")
-
-    def _summary(self, kind, raw, note=None):
-        keys = ("Status", "Total", "AmountDue", "Name", "Code", "ContactStatus", "Details",
-                "Amount")
-        summary = {k: raw.get(k) for k in keys if raw and raw.get(k) is not None}
-        if note:
-            summary["note"] = note
-        return json.dumps(summary, default=str)
 
     # --------------------------------------------------------------- errors
 
