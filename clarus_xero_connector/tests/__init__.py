@@ -4,3 +4,4 @@ from . import test_documents
 from . import test_reliability
 from . import test_webhooks
 from . import test_shipments
+from . import test_ui
