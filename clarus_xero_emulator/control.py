@@ -29,65 +29,125 @@ def handle(server, method, path, query, raw):
 
 
 def _route(store, method, route, query, body):
-    if route == "/health":
-        return 200, {"ok": True}
-    if route == "/calls" and method == "GET":
-        with store.lock:
-            return 200, {"total": sum(store.calls.values()), "by_endpoint": dict(store.calls),
-                         "by_tenant": {t: dict(c) for t, c in store.calls_by_tenant.items()},
-                         "rate_limited": store.rate_limited}
-    if route == "/requests" and method == "GET":
-        limit = int(query.get("limit") or 100)
-        with store.lock:
-            rows = list(store.log)[-limit:] if limit > 0 else []
-        return 200, {"requests": rows}
+    """Dispatch on (method, route); "*" routes answer any method not listed on their own."""
+    handler = _ROUTES.get((method, route)) or _ROUTES.get(("*", route))
+    if handler is not None:
+        return handler(store, query, body)
     if route.startswith("/documents/") and method == "GET":
         return _documents(store, route.split("/", 2)[2], query)
-    if route == "/reset" and method == "POST":
-        store.reset_all(seed=bool(body.get("seed", True)))
-        return 200, {"ok": True, "tenants": _tenants(store)}
-    if route == "/faults":
-        if method == "POST":
-            specs = body.get("faults") if isinstance(body.get("faults"), list) else [body]
-            for spec in specs:
-                store.faults.add(spec)
-            return 200, {"faults": store.faults.list()}
-        if method == "DELETE":
-            store.faults.clear()
-            return 200, {"faults": []}
-        return 200, {"faults": store.faults.list()}
-    if route == "/config":
-        if method == "POST":
-            store.limits.configure(body.get("minute_limit"), body.get("day_limit"),
-                                   body.get("concurrent_limit"), body.get("app_minute_limit"))
-            if body.get("reset_windows"):
-                store.limits.reset()
-        return 200, store.limits.config()
-    if route == "/clock":
-        if method == "POST":
-            store.clock.advance(float(body.get("advance_seconds", 0)))
-        return 200, {"offset_seconds": store.clock.offset, "now": iso_utc(store.clock.now())}
-    if route == "/contract-violations":
-        if method == "DELETE":
-            with store.lock:
-                store.contract_violations.clear()
-        with store.lock:
-            return 200, {"violations": list(store.contract_violations)}
-    if route == "/tokens" and method == "POST":
-        try:
-            return 200, direct_token(store, body.get("client_id") or "clarus-demo-client",
-                                     body.get("tenant_ids"), body.get("scope"))
-        except OAuthError as exc:
-            return 400, exc.body
-    if route == "/tenants" and method == "GET":
-        return 200, {"tenants": _tenants(store)}
-    if route == "/clients" and method == "POST":
-        if not body.get("client_id"):
-            raise ValueError("client_id is required")
-        store.add_client(body["client_id"], body.get("client_secret") or "",
-                         body.get("redirect_uris") or [])
-        return 200, {"client_id": body["client_id"]}
     return 404, {"error": "unknown control endpoint %s %s" % (method, route)}
+
+
+def _health(store, query, body):
+    return 200, {"ok": True}
+
+
+def _calls(store, query, body):
+    with store.lock:
+        return 200, {"total": sum(store.calls.values()), "by_endpoint": dict(store.calls),
+                     "by_tenant": {t: dict(c) for t, c in store.calls_by_tenant.items()},
+                     "rate_limited": store.rate_limited}
+
+
+def _requests(store, query, body):
+    limit = int(query.get("limit") or 100)
+    with store.lock:
+        rows = list(store.log)[-limit:] if limit > 0 else []
+    return 200, {"requests": rows}
+
+
+def _reset(store, query, body):
+    store.reset_all(seed=bool(body.get("seed", True)))
+    return 200, {"ok": True, "tenants": _tenants(store)}
+
+
+def _add_faults(store, query, body):
+    # One fault spec as the body, or several under "faults".
+    specs = body.get("faults") if isinstance(body.get("faults"), list) else [body]
+    for spec in specs:
+        store.faults.add(spec)
+    return _list_faults(store, query, body)
+
+
+def _clear_faults(store, query, body):
+    store.faults.clear()
+    return 200, {"faults": []}
+
+
+def _list_faults(store, query, body):
+    return 200, {"faults": store.faults.list()}
+
+
+def _configure_limits(store, query, body):
+    store.limits.configure(body.get("minute_limit"), body.get("day_limit"),
+                           body.get("concurrent_limit"), body.get("app_minute_limit"))
+    if body.get("reset_windows"):
+        store.limits.reset()
+    return _limits_config(store, query, body)
+
+
+def _limits_config(store, query, body):
+    return 200, store.limits.config()
+
+
+def _advance_clock(store, query, body):
+    store.clock.advance(float(body.get("advance_seconds", 0)))
+    return _clock(store, query, body)
+
+
+def _clock(store, query, body):
+    return 200, {"offset_seconds": store.clock.offset, "now": iso_utc(store.clock.now())}
+
+
+def _clear_contract_violations(store, query, body):
+    with store.lock:
+        store.contract_violations.clear()
+    return _contract_violations(store, query, body)
+
+
+def _contract_violations(store, query, body):
+    with store.lock:
+        return 200, {"violations": list(store.contract_violations)}
+
+
+def _issue_token(store, query, body):
+    try:
+        return 200, direct_token(store, body.get("client_id") or "clarus-demo-client",
+                                 body.get("tenant_ids"), body.get("scope"))
+    except OAuthError as exc:
+        return 400, exc.body
+
+
+def _list_tenants(store, query, body):
+    return 200, {"tenants": _tenants(store)}
+
+
+def _add_client(store, query, body):
+    if not body.get("client_id"):
+        raise ValueError("client_id is required")
+    store.add_client(body["client_id"], body.get("client_secret") or "",
+                     body.get("redirect_uris") or [])
+    return 200, {"client_id": body["client_id"]}
+
+
+_ROUTES = {
+    ("*", "/health"): _health,
+    ("GET", "/calls"): _calls,
+    ("GET", "/requests"): _requests,
+    ("POST", "/reset"): _reset,
+    ("POST", "/faults"): _add_faults,
+    ("DELETE", "/faults"): _clear_faults,
+    ("*", "/faults"): _list_faults,
+    ("POST", "/config"): _configure_limits,
+    ("*", "/config"): _limits_config,
+    ("POST", "/clock"): _advance_clock,
+    ("*", "/clock"): _clock,
+    ("DELETE", "/contract-violations"): _clear_contract_violations,
+    ("*", "/contract-violations"): _contract_violations,
+    ("POST", "/tokens"): _issue_token,
+    ("GET", "/tenants"): _list_tenants,
+    ("POST", "/clients"): _add_client,
+}
 
 
 def _tenants(store):

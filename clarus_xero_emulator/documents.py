@@ -75,41 +75,88 @@ def _resolve_contact(ctx, ref, is_po, errors):
     return None, None
 
 
+class _Draft:
+    """The checked values of one request, gathered before anything is written."""
+
+    def __init__(self, kind, existing):
+        self.kind, self.existing = kind, existing
+        self.is_po = kind.types is None
+        self.old_status = existing["Status"] if existing else None
+
+
 def save_document(ctx, coll, el, existing=None):
-    kind = KINDS[coll]
-    is_po = kind.types is None
+    """Check every rule first (so a failed request changes nothing), then write."""
+    draft = _checked_draft(ctx, KINDS[coll], el, existing)
+    return _write_document(ctx, el, draft)
+
+
+def _checked_draft(ctx, kind, el, existing):
+    """Run the checks in Xero's order; clients show the first message, so order matters."""
+    draft = _Draft(kind, existing)
     errors = []
+    draft.doc_type = _checked_type(kind, el, existing, errors)
+    draft.status = _checked_status(kind, el, existing, draft.old_status)
+    draft.contact, draft.new_contact_name = _checked_contact(ctx, draft, el, errors)
+    draft.dates = _parsed_dates(el, errors)
+    draft.amount_types = _checked_amount_types(el, existing, errors)
+    draft.currency = _checked_currency(ctx, el, existing, errors)
+    draft.number = _checked_number(ctx, kind, el, existing, draft.doc_type, errors)
+    _check_lines(ctx, draft, el, errors)
+    _check_stock_moves(ctx, draft, errors)
+    if errors:
+        raise Invalid(errors)
+    return draft
+
+
+def _checked_type(kind, el, existing, errors):
+    """The document Type: required on creation, fixed afterwards; POs have none."""
     doc_type = existing.get("Type") if existing else el.get("Type")
-    if is_po:
+    if kind.types is None:
         doc_type = None
     elif existing is None and doc_type not in kind.types:
         errors.append("%s Type must be one of %s" % (kind.label, ", ".join(kind.types)))
     elif existing is not None and el.get("Type") not in (None, existing["Type"]):
         errors.append("The Type of an existing %s cannot be changed" % kind.label)
-    old_status = existing["Status"] if existing else None
+    return doc_type
+
+
+def _checked_status(kind, el, existing, old_status):
+    """The requested status; an illegal one fails at once, before any other error is reported."""
     status = el.get("Status") or old_status or "DRAFT"
     invalid_status = "%s not of valid status for modification" % kind.label
     if existing is None:
         if status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
             raise Invalid(["%s not of valid status for creation" % kind.label])
-    else:
-        allowed = (PO_TRANSITIONS if is_po else TRANSITIONS).get(old_status, set())
-        if status not in allowed:
-            raise Invalid([invalid_status])
-        money = (existing.get("AmountPaid") or 0) or (existing.get("AmountCredited") or 0) or (
-            existing.get("Allocations") or existing.get("Payments"))
-        if money and (status == "VOIDED" or el.get("LineItems") is not None):
-            raise Invalid([invalid_status])
-    contact, new_contact_name = None, None
-    if existing is None or el.get("Contact"):
-        contact, new_contact_name = _resolve_contact(ctx, el.get("Contact"), is_po, errors)
-        changed = existing is None or contact is None or \
-            contact["ContactID"] != existing["Contact"]["ContactID"]
-        if contact and contact.get("ContactStatus") == "ARCHIVED" and changed:
-            errors.append("The contact '%s' is archived and cannot be used on new transactions."
-                          % contact["Name"])
-    else:
-        contact = ctx.data["Contacts"].get(existing["Contact"]["ContactID"])
+        return status
+    allowed = (PO_TRANSITIONS if kind.types is None else TRANSITIONS).get(old_status, set())
+    if status not in allowed:
+        raise Invalid([invalid_status])
+    # Money already applied pins the document: it can be neither voided nor re-lined.
+    if _has_money_applied(existing) and (status == "VOIDED" or el.get("LineItems") is not None):
+        raise Invalid([invalid_status])
+    return status
+
+
+def _has_money_applied(rec):
+    return (rec.get("AmountPaid") or 0) or (rec.get("AmountCredited") or 0) or (
+        rec.get("Allocations") or rec.get("Payments"))
+
+
+def _checked_contact(ctx, draft, el, errors):
+    """-> (contact, name of a contact to create); an archived contact may only stay put."""
+    existing = draft.existing
+    if existing is not None and not el.get("Contact"):
+        return ctx.data["Contacts"].get(existing["Contact"]["ContactID"]), None
+    contact, new_contact_name = _resolve_contact(ctx, el.get("Contact"), draft.is_po, errors)
+    changed = existing is None or contact is None or \
+        contact["ContactID"] != existing["Contact"]["ContactID"]
+    if contact and contact.get("ContactStatus") == "ARCHIVED" and changed:
+        errors.append("The contact '%s' is archived and cannot be used on new transactions."
+                      % contact["Name"])
+    return contact, new_contact_name
+
+
+def _parsed_dates(el, errors):
     dates = {}
     for key in DATE_KEYS:
         if el.get(key):
@@ -117,104 +164,162 @@ def save_document(ctx, coll, el, existing=None):
                 dates[key] = date_to_ms(el[key])
             except ValueError:
                 errors.append("'%s' is not a valid date for %s" % (el[key], key))
+    return dates
+
+
+def _checked_amount_types(el, existing, errors):
     amount_types = el.get("LineAmountTypes") or (existing or {}).get("LineAmountTypes") \
         or "Exclusive"
     if amount_types not in LINE_AMOUNT_TYPES:
         errors.append("LineAmountTypes '%s' is not valid" % amount_types)
         amount_types = "Exclusive"
-    base = ctx.org.base_currency
-    currency = str(el.get("CurrencyCode") or (existing or {}).get("CurrencyCode") or base)
+    return amount_types
+
+
+def _checked_currency(ctx, el, existing, errors):
+    currency = str(el.get("CurrencyCode") or (existing or {}).get("CurrencyCode")
+                   or ctx.org.base_currency)
     if currency not in ctx.data["Currencies"]:
         errors.append("Organisation is not subscribed to currency %s" % currency)
+    return currency
+
+
+def _checked_number(ctx, kind, el, existing, doc_type, errors):
     number = el.get(kind.number) if el.get(kind.number) else (existing or {}).get(kind.number)
     if number and len(str(number)) > 255:
         errors.append("%s number must not be more than 255 characters long" % kind.label)
     if number and _numbered(doc_type, kind):
-        clash = next((d for d in ctx.data[coll].values() if d is not existing
+        clash = next((d for d in ctx.data[kind.coll].values() if d is not existing
                       and d.get("Type") == doc_type and d.get(kind.number) == number
                       and d["Status"] != "DELETED"), None)
         if clash:
             errors.append("%s # must be unique." % kind.label)
+    return number
+
+
+def _check_lines(ctx, draft, el, errors):
+    """Price the lines, then apply the rules that depend on the target status."""
+    existing = draft.existing
     raw_lines = el["LineItems"] if el.get("LineItems") is not None else \
         (existing or {}).get("LineItems", [])
     if not isinstance(raw_lines, list):
         errors.append("LineItems must be a list")
         raw_lines = []
-    sale = doc_type in ("ACCREC", "ACCRECCREDIT")
-    lines, sub_total, total_tax, total = build_lines(
-        ctx, raw_lines, (existing or {}).get("LineItems"), amount_types, sale, not sale, errors)
-    if status in ("SUBMITTED", "AUTHORISED") and not lines and not errors:
-        errors.append("%s must have at least one line item" % kind.label)
-    if status == "AUTHORISED" and not is_po:
-        for line in lines:
-            if not line.get("AccountCode"):
-                errors.append("Each line item must have an AccountCode when %s is AUTHORISED"
-                              % kind.label)
-                break
-    was_auth = old_status in ("AUTHORISED", "PAID") and not is_po
-    will_auth = status == "AUTHORISED" and not is_po
-    old_moves = _stored_moves(ctx, existing) if was_auth else []
-    new_moves = stock_moves(ctx, doc_type, lines) if will_auth else []
-    if will_auth:
-        check_stock(old_moves, new_moves, ctx.flag("allowBackorders"), errors)
-    if errors:
-        raise Invalid(errors)
+    sale = _is_sale(draft.doc_type)
+    draft.lines, draft.sub_total, draft.total_tax, draft.total = build_lines(
+        ctx, raw_lines, (existing or {}).get("LineItems"), draft.amount_types, sale, not sale,
+        errors)
+    label = draft.kind.label
+    if draft.status in ("SUBMITTED", "AUTHORISED") and not draft.lines and not errors:
+        errors.append("%s must have at least one line item" % label)
+    if draft.status == "AUTHORISED" and not draft.is_po:
+        if any(not line.get("AccountCode") for line in draft.lines):
+            errors.append("Each line item must have an AccountCode when %s is AUTHORISED"
+                          % label)
 
-    # -- everything is valid: apply -------------------------------------------------------------
-    if new_contact_name:
-        contact = _apply_contact(ctx, {"Name": new_contact_name}, None)
-    created = existing is None
-    if created:
-        rec = {kind.id_field: new_id(), "HasAttachments": False, "Payments": [],
-               "Date": day_ms(ctx.now)}
-        if not is_po:
-            rec.update({"Type": doc_type, "AmountPaid": 0.0, "HasErrors": False,
-                        "SentToContact": False})
-            rec.update({"AmountCredited": 0.0, "CreditNotes": []} if coll == "Invoices"
-                       else {"Allocations": [], "AppliedAmount": 0.0})
-        if not number and _numbered(doc_type, kind):
-            number = ctx.org.next_number(kind.prefix)
-            while any(d.get(kind.number) == number for d in ctx.data[coll].values()):
-                number = ctx.org.next_number(kind.prefix)
-        ctx.data[coll][rec[kind.id_field]] = rec
-    else:
-        rec = existing
-    if was_auth:
-        apply_stock(old_moves, -1, doc_type)
-    if will_auth:
-        apply_stock(new_moves, 1, doc_type)
-        rec["_stock"] = [(i["ItemID"], str(qty), str(amount)) for i, qty, amount in new_moves]
-    else:
-        rec.pop("_stock", None)
+
+def _is_sale(doc_type):
+    return doc_type in ("ACCREC", "ACCRECCREDIT")
+
+
+def _check_stock_moves(ctx, draft, errors):
+    """Authorised invoices and credit notes move stock; an edit first undoes the old moves."""
+    draft.was_auth = draft.old_status in ("AUTHORISED", "PAID") and not draft.is_po
+    draft.will_auth = draft.status == "AUTHORISED" and not draft.is_po
+    draft.old_moves = _stored_moves(ctx, draft.existing) if draft.was_auth else []
+    draft.new_moves = stock_moves(ctx, draft.doc_type, draft.lines) if draft.will_auth else []
+    if draft.will_auth:
+        check_stock(draft.old_moves, draft.new_moves, ctx.flag("allowBackorders"), errors)
+
+
+def _write_document(ctx, el, draft):
+    """Apply a checked draft: every step here succeeds, so the write is all or nothing."""
+    kind, status = draft.kind, draft.status
+    contact = draft.contact
+    if draft.new_contact_name:
+        contact = _apply_contact(ctx, {"Name": draft.new_contact_name}, None)
+    rec, number = _record_to_write(ctx, draft)
+    _move_stock(rec, draft)
     if number:
         rec[kind.number] = number
-    rec.update(dates)
+    rec.update(draft.dates)
     for key in COPY_KEYS:
         if el.get(key) is not None:
             rec[key] = el[key]
-    rate = el.get("CurrencyRate") or (existing or {}).get("CurrencyRate")
+    rec.update({"Contact": {"ContactID": contact["ContactID"]}, "Status": status,
+                "LineAmountTypes": draft.amount_types, "LineItems": draft.lines,
+                "CurrencyCode": draft.currency,
+                "CurrencyRate": float(_currency_rate(ctx, el, draft)),
+                "SubTotal": num(draft.sub_total), "TotalTax": num(draft.total_tax),
+                "Total": num(draft.total)})
+    if draft.lines and any(line.get("DiscountRate") for line in draft.lines):
+        rec["IsDiscounted"] = True
+    settle(rec, kind.coll)
+    if status == "AUTHORISED" and contact is not None:
+        contact["IsCustomer" if _is_sale(draft.doc_type) else "IsSupplier"] = True
+    touch(ctx, rec)
+    _record_history(ctx, kind, rec, draft)
+    return rec
+
+
+def _record_to_write(ctx, draft):
+    """-> (record, number): the existing record, or a new one with its defaults and number."""
+    kind, doc_type, number = draft.kind, draft.doc_type, draft.number
+    if draft.existing is not None:
+        return draft.existing, number
+    rec = {kind.id_field: new_id(), "HasAttachments": False, "Payments": [],
+           "Date": day_ms(ctx.now)}
+    if not draft.is_po:
+        rec.update({"Type": doc_type, "AmountPaid": 0.0, "HasErrors": False,
+                    "SentToContact": False})
+        rec.update({"AmountCredited": 0.0, "CreditNotes": []} if kind.coll == "Invoices"
+                   else {"Allocations": [], "AppliedAmount": 0.0})
+    if not number and _numbered(doc_type, kind):
+        number = _next_free_number(ctx, kind)
+    ctx.data[kind.coll][rec[kind.id_field]] = rec
+    return rec, number
+
+
+def _next_free_number(ctx, kind):
+    # The sequence can collide with numbers clients chose themselves; skip past those.
+    number = ctx.org.next_number(kind.prefix)
+    while any(d.get(kind.number) == number for d in ctx.data[kind.coll].values()):
+        number = ctx.org.next_number(kind.prefix)
+    return number
+
+
+def _move_stock(rec, draft):
+    """Reverse the moves stored on the record, apply the new ones and remember them."""
+    if draft.was_auth:
+        apply_stock(draft.old_moves, -1, draft.doc_type)
+    if draft.will_auth:
+        apply_stock(draft.new_moves, 1, draft.doc_type)
+        rec["_stock"] = [(i["ItemID"], str(qty), str(amount))
+                         for i, qty, amount in draft.new_moves]
+    else:
+        rec.pop("_stock", None)
+
+
+def _currency_rate(ctx, el, draft):
+    """The rate sent or kept; else a fixed cross rate, so foreign totals are repeatable."""
+    base, currency = ctx.org.base_currency, draft.currency
+    rate = el.get("CurrencyRate") or (draft.existing or {}).get("CurrencyRate")
     if currency == base:
         rate = 1.0
     elif not rate:
         rate = round(CROSS_RATES.get(currency, 1.0) / CROSS_RATES.get(base, 1.0), 6)
-    rec.update({"Contact": {"ContactID": contact["ContactID"]}, "Status": status,
-                "LineAmountTypes": amount_types, "LineItems": lines, "CurrencyCode": currency,
-                "CurrencyRate": float(rate), "SubTotal": num(sub_total),
-                "TotalTax": num(total_tax), "Total": num(total)})
-    if lines and any(line.get("DiscountRate") for line in lines):
-        rec["IsDiscounted"] = True
-    settle(rec, coll)
-    if status == "AUTHORISED" and contact is not None:
-        contact["IsCustomer" if sale else "IsSupplier"] = True
-    touch(ctx, rec)
+    return rate
+
+
+def _record_history(ctx, kind, rec, draft):
+    created, status = draft.existing is None, draft.status
     verb = "Created" if created else {"AUTHORISED": "Approved", "VOIDED": "Voided",
                                       "DELETED": "Deleted"}.get(status, "Edited")
-    if not created and status == old_status:
+    if not created and status == draft.old_status:
         verb = "Edited"
-    ctx.org.add_history(coll, rec[kind.id_field], verb,
+    ctx.org.add_history(kind.coll, rec[kind.id_field], verb,
                         "%s %s %s" % (kind.history_name, rec.get(kind.number) or "", verb.lower()),
                         ctx.now)
-    return rec
 
 
 def _stored_moves(ctx, rec):

@@ -21,84 +21,20 @@ def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_
         if not isinstance(raw, dict):
             errors.append("Line item %d must be an object" % (index + 1))
             continue
-        base = old_by_id.get(str(raw.get("LineItemID") or ""))
-        line = dict(base) if base else {}
-        # Amounts are recomputed; only a TaxAmount sent with this request overrides.
-        line.pop("TaxAmount", None)
-        line.pop("LineAmount", None)
-        line.update({k: v for k, v in raw.items() if v is not None})
-        line["LineItemID"] = base["LineItemID"] if base else new_id()
-        line.pop("ValidationErrors", None)
-        item = None
-        if line.get("ItemCode"):
-            item = item_by_code(ctx, line["ItemCode"])
-            if item is None:
-                errors.append("Item code '%s' is not valid" % line["ItemCode"])
-        if item is not None:
-            details = item.get("SalesDetails" if sale else "PurchaseDetails") or {}
-            if not line.get("Description"):
-                line["Description"] = item.get("Description" if sale else "PurchaseDescription",
-                                               item.get("Description") or item.get("Name") or "")
-            if line.get("UnitAmount") is None and details.get("UnitPrice") is not None:
-                line["UnitAmount"] = details["UnitPrice"]
-            if not line.get("AccountCode"):
-                if item.get("IsTrackedAsInventory") and purchase_tracked_to_inventory:
-                    line["AccountCode"] = item["InventoryAssetAccountCode"]
-                elif details.get("AccountCode"):
-                    line["AccountCode"] = details["AccountCode"]
-            if not line.get("TaxType") and details.get("TaxType"):
-                line["TaxType"] = details["TaxType"]
-            line["Item"] = {"ItemID": item["ItemID"], "Code": item["Code"],
-                            "Name": item.get("Name") or item["Code"]}
-        account = None
-        if line.get("AccountID") and not line.get("AccountCode"):
-            account = find_by_id(ctx, "Accounts", line["AccountID"])
-            if account is None or account["Status"] != "ACTIVE":
-                errors.append("Account with AccountID '%s' could not be found"
-                              % line["AccountID"])
-                account = None
-        elif line.get("AccountCode"):
-            account = account_by_code(ctx, line["AccountCode"])
-            if account is None:
-                errors.append(removed_account_message(line["AccountCode"]))
-        if account is not None:
-            line["AccountCode"], line["AccountID"] = account["Code"], account["AccountID"]
-            if not line.get("TaxType"):
-                line["TaxType"] = account.get("TaxType") or "NONE"
-        rate = Decimal(0)
-        if line.get("TaxType"):
-            tr = tax_rate(ctx, line["TaxType"])
-            if tr is None:
-                errors.append("The TaxType code '%s' does not exist or cannot be used for this "
-                              "type of transaction." % line["TaxType"])
-            else:
-                rate = dec(tr["EffectiveRate"])
-        try:
-            qty = dec(line.get("Quantity"), "1")
-            if line.get("UnitAmount") is None and line.get("LineAmount") is not None:
-                unit = dec(line["LineAmount"]) / (qty or 1)
-            else:
-                unit = dec(line.get("UnitAmount"), "0")
-            unit = q(unit, ctx.unitdp)
-            discount = dec(line.get("DiscountRate"), "0")
-        except ValueError as exc:
-            errors.append("Line item %d: %s" % (index + 1, exc))
+        line = _merged_line(raw, old_by_id.get(str(raw.get("LineItemID") or "")))
+        _fill_from_item(ctx, line, sale, purchase_tracked_to_inventory, errors)
+        _fill_from_account(ctx, line, errors)
+        rate = _tax_percent(ctx, line, errors)
+        parsed = _parsed_amounts(ctx, line, index, errors)
+        if parsed is None:
             continue
+        qty, unit, discount = parsed
         if discount and not sale:
             errors.append("Discounts can only be applied to sales transactions")
         line_amount = q(qty * unit * (1 - discount / HUNDRED))
-        if amount_types == "Exclusive":
-            tax = _tax_override(line, q(line_amount * rate / HUNDRED), index, errors)
-            sub_total += line_amount
-            total += line_amount + tax
-        elif amount_types == "Inclusive":
-            tax = _tax_override(line, q(line_amount * rate / (HUNDRED + rate)), index, errors)
-            sub_total += line_amount - tax
-            total += line_amount
-        else:
-            tax = Decimal(0)
-            sub_total += line_amount
-            total += line_amount
+        net, tax, gross = _split_tax(line, line_amount, rate, amount_types, index, errors)
+        sub_total += net
+        total += gross
         total_tax += tax
         line.update({"Quantity": num(q(qty, 4)), "UnitAmount": num(unit),
                      "LineAmount": num(line_amount), "TaxAmount": num(tax)})
@@ -107,6 +43,103 @@ def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_
         line["Tracking"] = _tracking(ctx, line.get("Tracking") or [], errors)
         lines.append(line)
     return lines, sub_total, total_tax, total
+
+
+def _merged_line(raw, base):
+    """The sent fields over the stored line with the same LineItemID (if any)."""
+    line = dict(base) if base else {}
+    # Amounts are recomputed; only a TaxAmount sent with this request overrides.
+    line.pop("TaxAmount", None)
+    line.pop("LineAmount", None)
+    line.update({k: v for k, v in raw.items() if v is not None})
+    line["LineItemID"] = base["LineItemID"] if base else new_id()
+    line.pop("ValidationErrors", None)
+    return line
+
+
+def _fill_from_item(ctx, line, sale, purchase_tracked_to_inventory, errors):
+    """Default description, price, account and tax from the item named by ItemCode."""
+    if not line.get("ItemCode"):
+        return
+    item = item_by_code(ctx, line["ItemCode"])
+    if item is None:
+        errors.append("Item code '%s' is not valid" % line["ItemCode"])
+        return
+    details = item.get("SalesDetails" if sale else "PurchaseDetails") or {}
+    if not line.get("Description"):
+        line["Description"] = item.get("Description" if sale else "PurchaseDescription",
+                                       item.get("Description") or item.get("Name") or "")
+    if line.get("UnitAmount") is None and details.get("UnitPrice") is not None:
+        line["UnitAmount"] = details["UnitPrice"]
+    if not line.get("AccountCode"):
+        # Buying a tracked item adds to stock, so it is coded to the inventory asset account.
+        if item.get("IsTrackedAsInventory") and purchase_tracked_to_inventory:
+            line["AccountCode"] = item["InventoryAssetAccountCode"]
+        elif details.get("AccountCode"):
+            line["AccountCode"] = details["AccountCode"]
+    if not line.get("TaxType") and details.get("TaxType"):
+        line["TaxType"] = details["TaxType"]
+    line["Item"] = {"ItemID": item["ItemID"], "Code": item["Code"],
+                    "Name": item.get("Name") or item["Code"]}
+
+
+def _fill_from_account(ctx, line, errors):
+    """Resolve the account by code (or by ID when no code is sent); it defaults the TaxType."""
+    account = None
+    if line.get("AccountID") and not line.get("AccountCode"):
+        account = find_by_id(ctx, "Accounts", line["AccountID"])
+        if account is None or account["Status"] != "ACTIVE":
+            errors.append("Account with AccountID '%s' could not be found"
+                          % line["AccountID"])
+            account = None
+    elif line.get("AccountCode"):
+        account = account_by_code(ctx, line["AccountCode"])
+        if account is None:
+            errors.append(removed_account_message(line["AccountCode"]))
+    if account is not None:
+        line["AccountCode"], line["AccountID"] = account["Code"], account["AccountID"]
+        if not line.get("TaxType"):
+            line["TaxType"] = account.get("TaxType") or "NONE"
+
+
+def _tax_percent(ctx, line, errors):
+    """The line's effective tax rate in percent (0 when there is no usable TaxType)."""
+    if not line.get("TaxType"):
+        return Decimal(0)
+    tr = tax_rate(ctx, line["TaxType"])
+    if tr is None:
+        errors.append("The TaxType code '%s' does not exist or cannot be used for this "
+                      "type of transaction." % line["TaxType"])
+        return Decimal(0)
+    return dec(tr["EffectiveRate"])
+
+
+def _parsed_amounts(ctx, line, index, errors):
+    """-> (quantity, unit amount, discount %), or None after reporting a malformed number."""
+    try:
+        qty = dec(line.get("Quantity"), "1")
+        # A line sent with only a LineAmount is priced back from it.
+        if line.get("UnitAmount") is None and line.get("LineAmount") is not None:
+            unit = dec(line["LineAmount"]) / (qty or 1)
+        else:
+            unit = dec(line.get("UnitAmount"), "0")
+        unit = q(unit, ctx.unitdp)
+        discount = dec(line.get("DiscountRate"), "0")
+    except ValueError as exc:
+        errors.append("Line item %d: %s" % (index + 1, exc))
+        return None
+    return qty, unit, discount
+
+
+def _split_tax(line, line_amount, rate, amount_types, index, errors):
+    """-> (net, tax, gross) of one line under the document's LineAmountTypes."""
+    if amount_types == "Exclusive":
+        tax = _tax_override(line, q(line_amount * rate / HUNDRED), index, errors)
+        return line_amount, tax, line_amount + tax
+    if amount_types == "Inclusive":
+        tax = _tax_override(line, q(line_amount * rate / (HUNDRED + rate)), index, errors)
+        return line_amount - tax, tax, line_amount
+    return line_amount, Decimal(0), line_amount
 
 
 # Xero recomputes TaxAmount but lets a client override it by a little, which is how

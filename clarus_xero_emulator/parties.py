@@ -148,14 +148,42 @@ def _details(ctx, el, key, errors, unitdp, sales):
 
 
 def save_item(ctx, el, existing=None, upsert=False):
+    """Check the whole element first (so a failed request changes nothing), then write."""
     if existing is None and upsert:
-        if el.get("ItemID"):
-            existing = find_by_id(ctx, "Items", el["ItemID"])
-            if existing is None:
-                raise Invalid(["Item with ItemID %s could not be found." % el["ItemID"]])
-        elif el.get("Code"):
-            existing = item_by_code(ctx, el["Code"])
+        existing = _item_to_upsert(ctx, el)
     errors = []
+    code = _checked_item_code(ctx, el, existing, errors)
+    name = _checked_item_texts(el, existing, errors)
+    unitdp = ctx.unitdp
+    sales = _details(ctx, el, "SalesDetails", errors, unitdp, True)
+    purchase = _details(ctx, el, "PurchaseDetails", errors, unitdp, False)
+    inv_code = el.get("InventoryAssetAccountCode",
+                      (existing or {}).get("InventoryAssetAccountCode"))
+    if purchase is None and existing is not None:
+        purchase = existing.get("PurchaseDetails")
+    _check_inventory_tracking(ctx, el, existing, inv_code, purchase, errors)
+    if errors:
+        raise Invalid(errors)
+    item = existing if existing is not None else _new_item(ctx)
+    _write_item_fields(item, el, code, name, sales, purchase)
+    _write_inventory_tracking(item, inv_code)
+    touch(ctx, item)
+    return item
+
+
+def _item_to_upsert(ctx, el):
+    """The item a POST updates: by ItemID (which must exist), else by Code, else none."""
+    if el.get("ItemID"):
+        existing = find_by_id(ctx, "Items", el["ItemID"])
+        if existing is None:
+            raise Invalid(["Item with ItemID %s could not be found." % el["ItemID"]])
+        return existing
+    if el.get("Code"):
+        return item_by_code(ctx, el["Code"])
+    return None
+
+
+def _checked_item_code(ctx, el, existing, errors):
     code = str(el.get("Code", (existing or {}).get("Code")) or "")
     if not code:
         errors.append("Item Code must be specified.")
@@ -165,19 +193,22 @@ def save_item(ctx, el, existing=None, upsert=False):
         clash = item_by_code(ctx, code)
         if clash is not None and clash is not existing:
             errors.append("Price List Item with Code '%s' already exists" % code)
+    return code
+
+
+def _checked_item_texts(el, existing, errors):
+    """Check the Name and description lengths; returns the Name to keep."""
     name = el.get("Name", (existing or {}).get("Name"))
     if name and len(str(name)) > 50:
         errors.append("The Name must not be more than 50 characters long.")
     for key in ("Description", "PurchaseDescription"):
         if el.get(key) and len(str(el[key])) > 4000:
             errors.append("The %s must not be more than 4000 characters long." % key)
-    unitdp = ctx.unitdp
-    sales = _details(ctx, el, "SalesDetails", errors, unitdp, True)
-    purchase = _details(ctx, el, "PurchaseDetails", errors, unitdp, False)
-    inv_code = el.get("InventoryAssetAccountCode",
-                      (existing or {}).get("InventoryAssetAccountCode"))
-    if purchase is None and existing is not None:
-        purchase = existing.get("PurchaseDetails")
+    return name
+
+
+def _check_inventory_tracking(ctx, el, existing, inv_code, purchase, errors):
+    """A tracked item needs an INVENTORY asset account and a COGS account; stock pins it."""
     if inv_code:
         acc = account_by_code(ctx, inv_code)
         if acc is None:
@@ -190,37 +221,44 @@ def save_item(ctx, el, existing=None, upsert=False):
     if existing and existing.get("IsTrackedAsInventory") and "InventoryAssetAccountCode" in el \
             and not inv_code and existing.get("QuantityOnHand"):
         errors.append("This item is tracked and has stock; it cannot be made untracked.")
-    if errors:
-        raise Invalid(errors)
-    if existing is None:
-        existing = {"ItemID": new_id(), "QuantityOnHand": 0.0, "TotalCostPool": 0.0,
-                    "IsSold": False, "IsPurchased": False}
-        ctx.data["Items"][existing["ItemID"]] = existing
-    existing["Code"] = code
+
+
+def _new_item(ctx):
+    item = {"ItemID": new_id(), "QuantityOnHand": 0.0, "TotalCostPool": 0.0,
+            "IsSold": False, "IsPurchased": False}
+    ctx.data["Items"][item["ItemID"]] = item
+    return item
+
+
+def _write_item_fields(item, el, code, name, sales, purchase):
+    item["Code"] = code
     if name is not None:
-        existing["Name"] = name
+        item["Name"] = name
     for key in ("Description", "PurchaseDescription"):
         if el.get(key) is not None:
-            existing[key] = el[key]
+            item[key] = el[key]
+    # Sending details marks the item sold/purchased unless the flags are sent explicitly.
     if sales is not None:
-        existing["SalesDetails"] = sales
-        existing["IsSold"] = True
+        item["SalesDetails"] = sales
+        item["IsSold"] = True
     if purchase is not None:
-        existing["PurchaseDetails"] = purchase
-        existing["IsPurchased"] = True
+        item["PurchaseDetails"] = purchase
+        item["IsPurchased"] = True
     for key in ("IsSold", "IsPurchased"):
         if el.get(key) is not None:
-            existing[key] = bool(el[key])
+            item[key] = bool(el[key])
+
+
+def _write_inventory_tracking(item, inv_code):
+    """An asset account makes the item tracked; untracking clears its stock and cost pool."""
     tracked = bool(inv_code)
-    existing["IsTrackedAsInventory"] = tracked
+    item["IsTrackedAsInventory"] = tracked
     if tracked:
-        existing["InventoryAssetAccountCode"] = inv_code
+        item["InventoryAssetAccountCode"] = inv_code
     else:
-        existing.pop("InventoryAssetAccountCode", None)
-        existing["QuantityOnHand"] = 0.0
-        existing["TotalCostPool"] = 0.0
-    touch(ctx, existing)
-    return existing
+        item.pop("InventoryAssetAccountCode", None)
+        item["QuantityOnHand"] = 0.0
+        item["TotalCostPool"] = 0.0
 
 
 def get_items(ctx):

@@ -41,36 +41,60 @@ def _document_for_payment(ctx, el, errors):
 
 
 def save_payment(ctx, el):
+    """Check the payment against its account and document, then record it on both."""
     errors = []
     doc, coll = _document_for_payment(ctx, el, errors)
     if coll and doc is None:
         errors.append("The document for this payment could not be found")
-    account = account_ref(ctx, el.get("Account"))
-    if account is None:
-        errors.append("The Account for this payment could not be found")
-    elif account["Type"] != "BANK" and not account.get("EnablePaymentsToAccount"):
-        errors.append("Payments can only be made to or from a BANK account or an account with "
-                      "EnablePaymentsToAccount set")
+    account = _checked_payment_account(ctx, el, errors)
     try:
-        amount = q(dec(el.get("Amount")))
-        date = date_to_ms(el.get("Date")) or day_ms(ctx.now)
+        amount, date = _amount_and_date(ctx, el)
     except ValueError as exc:
         errors.append(str(exc))
         amount, date = Decimal(0), None
     if amount <= 0:
         errors.append("Payment amount must be greater than zero")
     if doc is not None:
-        if doc["Status"] != "AUTHORISED":
-            errors.append("Payment can only be applied to a document with a status of "
-                          "AUTHORISED")
-        else:
-            due = dec(doc["AmountDue"] if coll == "Invoices" else doc["RemainingCredit"])
-            if amount > due:
-                errors.append("Payment amount exceeds the amount outstanding on this document")
+        _check_payable(doc, coll, amount, errors)
     if el.get("Status") not in (None, "AUTHORISED"):
         errors.append("A new payment must have a Status of AUTHORISED")
     if errors:
         raise Invalid(errors)
+    rec = _new_payment(ctx, el, doc, coll, account, amount, date)
+    _add_payment_to_document(ctx, doc, coll, rec)
+    return rec
+
+
+def _amount_and_date(ctx, el):
+    """-> (amount, date in ms); the date defaults to today. Raises ValueError."""
+    amount = q(dec(el.get("Amount")))
+    date = date_to_ms(el.get("Date")) or day_ms(ctx.now)
+    return amount, date
+
+
+def _checked_payment_account(ctx, el, errors):
+    account = account_ref(ctx, el.get("Account"))
+    if account is None:
+        errors.append("The Account for this payment could not be found")
+    elif account["Type"] != "BANK" and not account.get("EnablePaymentsToAccount"):
+        errors.append("Payments can only be made to or from a BANK account or an account with "
+                      "EnablePaymentsToAccount set")
+    return account
+
+
+def _check_payable(doc, coll, amount, errors):
+    """Only an AUTHORISED document takes payments, and never more than it has outstanding."""
+    if doc["Status"] != "AUTHORISED":
+        errors.append("Payment can only be applied to a document with a status of "
+                      "AUTHORISED")
+        return
+    due = dec(doc["AmountDue"] if coll == "Invoices" else doc["RemainingCredit"])
+    if amount > due:
+        errors.append("Payment amount exceeds the amount outstanding on this document")
+
+
+def _new_payment(ctx, el, doc, coll, account, amount, date):
+    """Store the payment, with a summary of the document it pays as Xero returns it."""
     kind = KINDS[coll]
     pid = new_id()
     rec = {"PaymentID": pid, "Date": date, "Amount": num(amount), "BankAmount": num(amount),
@@ -87,15 +111,19 @@ def save_payment(ctx, el):
     rec["Invoice" if coll == "Invoices" else "CreditNote"] = link
     ctx.data["Payments"][pid] = rec
     touch(ctx, rec)
+    return rec
+
+
+def _add_payment_to_document(ctx, doc, coll, rec):
+    """List the payment on its document, re-settle it and note it in the history."""
     doc.setdefault("Payments", []).append(
-        {"PaymentID": pid, "Date": date, "Amount": num(amount), "Reference": rec["Reference"],
-         "CurrencyRate": rec["CurrencyRate"], "HasAccount": False,
+        {"PaymentID": rec["PaymentID"], "Date": rec["Date"], "Amount": rec["Amount"],
+         "Reference": rec["Reference"], "CurrencyRate": rec["CurrencyRate"], "HasAccount": False,
          "HasValidationErrors": False})
     settle(doc, coll)
     touch(ctx, doc)
-    ctx.org.add_history(coll, doc[kind.id_field], "Paid",
-                        "Payment received of %s" % num(amount), ctx.now)
-    return rec
+    ctx.org.add_history(coll, doc[KINDS[coll].id_field], "Paid",
+                        "Payment received of %s" % rec["Amount"], ctx.now)
 
 
 def get_payments(ctx):
@@ -144,65 +172,81 @@ def post_payment(ctx):
 def put_allocations(ctx):
     cn = get_one(ctx, "CreditNotes", ctx.args[0], "CreditNoteNumber")
     elements = elements_of(ctx, "Allocations")
+    return run_batch(ctx, "Allocations", elements, lambda el: allocate(ctx, cn, el))
 
-    def allocate(el):
-        errors = []
-        ref = el.get("Invoice") if isinstance(el.get("Invoice"), dict) else {}
-        inv = find_by_id(ctx, "Invoices", ref.get("InvoiceID"), None) if ref.get("InvoiceID") \
-            else None
-        if inv is None and ref.get("InvoiceNumber"):
-            inv = next((d for d in ctx.data["Invoices"].values()
-                        if d.get("InvoiceNumber") == ref["InvoiceNumber"]), None)
-        try:
-            amount = q(dec(el.get("Amount")))
-            date = date_to_ms(el.get("Date")) or day_ms(ctx.now)
-        except ValueError as exc:
-            raise Invalid([str(exc)])
-        if cn["Status"] != "AUTHORISED":
-            errors.append("Credit Note must be AUTHORISED to be allocated")
-        if inv is None:
-            errors.append("The Invoice for this allocation could not be found")
-        else:
-            if inv["Status"] != "AUTHORISED":
-                errors.append("Invoice must be AUTHORISED to receive an allocation")
-            if inv["Contact"]["ContactID"] != cn["Contact"]["ContactID"]:
-                errors.append("The Credit Note and Invoice must be for the same contact")
-            if inv["CurrencyCode"] != cn["CurrencyCode"]:
-                errors.append("The Credit Note and Invoice must be in the same currency")
-            if {"ACCRECCREDIT": "ACCREC", "ACCPAYCREDIT": "ACCPAY"}[cn["Type"]] != inv["Type"]:
-                errors.append("A %s can only be allocated to a %s invoice"
-                              % (cn["Type"], "ACCREC" if cn["Type"] == "ACCRECCREDIT"
-                                 else "ACCPAY"))
-            if amount > dec(inv["AmountDue"]):
-                errors.append("The amount allocated cannot exceed the amount due on the invoice")
-        if amount <= 0:
-            errors.append("The allocation amount must be greater than zero")
-        elif cn["Status"] == "AUTHORISED" and amount > dec(cn["RemainingCredit"]):
-            errors.append("The amount allocated cannot exceed the remaining credit on the "
-                          "credit note")
-        if errors:
-            raise Invalid(errors)
-        alloc_id = new_id()
-        cn["Allocations"].append({"AllocationID": alloc_id, "Amount": num(amount), "Date": date,
-                                  "Invoice": {"InvoiceID": inv["InvoiceID"],
-                                              "InvoiceNumber": inv.get("InvoiceNumber") or ""}})
-        inv.setdefault("CreditNotes", []).append(
-            {"CreditNoteID": cn["CreditNoteID"], "CreditNoteNumber": cn.get("CreditNoteNumber"),
-             "AppliedAmount": num(amount), "Date": date, "Total": cn["Total"]})
-        settle(cn, "CreditNotes")
-        settle(inv, "Invoices")
-        touch(ctx, cn)
-        touch(ctx, inv)
-        return {"AllocationID": alloc_id, "Amount": num(amount), "Date": date,
-                "IsDeleted": False,
-                "Invoice": {"InvoiceID": inv["InvoiceID"],
-                            "InvoiceNumber": inv.get("InvoiceNumber") or "",
-                            "LineItems": [], "Payments": [], "HasErrors": False},
-                "CreditNote": {"CreditNoteID": cn["CreditNoteID"],
-                               "CreditNoteNumber": cn.get("CreditNoteNumber") or "",
-                               "Type": cn["Type"]}}
 
-    return run_batch(ctx, "Allocations", elements, allocate)
+def allocate(ctx, cn, el):
+    """Apply part of a credit note to an invoice of the same contact, type and currency."""
+    inv = _invoice_to_allocate_to(ctx, el)
+    try:
+        amount, date = _amount_and_date(ctx, el)
+    except ValueError as exc:
+        raise Invalid([str(exc)])
+    errors = []
+    if cn["Status"] != "AUTHORISED":
+        errors.append("Credit Note must be AUTHORISED to be allocated")
+    if inv is None:
+        errors.append("The Invoice for this allocation could not be found")
+    else:
+        _check_invoice_matches(cn, inv, amount, errors)
+    if amount <= 0:
+        errors.append("The allocation amount must be greater than zero")
+    elif cn["Status"] == "AUTHORISED" and amount > dec(cn["RemainingCredit"]):
+        errors.append("The amount allocated cannot exceed the remaining credit on the "
+                      "credit note")
+    if errors:
+        raise Invalid(errors)
+    alloc_id = _record_allocation(ctx, cn, inv, amount, date)
+    return {"AllocationID": alloc_id, "Amount": num(amount), "Date": date,
+            "IsDeleted": False,
+            "Invoice": {"InvoiceID": inv["InvoiceID"],
+                        "InvoiceNumber": inv.get("InvoiceNumber") or "",
+                        "LineItems": [], "Payments": [], "HasErrors": False},
+            "CreditNote": {"CreditNoteID": cn["CreditNoteID"],
+                           "CreditNoteNumber": cn.get("CreditNoteNumber") or "",
+                           "Type": cn["Type"]}}
+
+
+def _invoice_to_allocate_to(ctx, el):
+    """The invoice by InvoiceID, else by InvoiceNumber; None when neither finds one."""
+    ref = el.get("Invoice") if isinstance(el.get("Invoice"), dict) else {}
+    inv = find_by_id(ctx, "Invoices", ref.get("InvoiceID"), None) if ref.get("InvoiceID") \
+        else None
+    if inv is None and ref.get("InvoiceNumber"):
+        inv = next((d for d in ctx.data["Invoices"].values()
+                    if d.get("InvoiceNumber") == ref["InvoiceNumber"]), None)
+    return inv
+
+
+def _check_invoice_matches(cn, inv, amount, errors):
+    if inv["Status"] != "AUTHORISED":
+        errors.append("Invoice must be AUTHORISED to receive an allocation")
+    if inv["Contact"]["ContactID"] != cn["Contact"]["ContactID"]:
+        errors.append("The Credit Note and Invoice must be for the same contact")
+    if inv["CurrencyCode"] != cn["CurrencyCode"]:
+        errors.append("The Credit Note and Invoice must be in the same currency")
+    if {"ACCRECCREDIT": "ACCREC", "ACCPAYCREDIT": "ACCPAY"}[cn["Type"]] != inv["Type"]:
+        errors.append("A %s can only be allocated to a %s invoice"
+                      % (cn["Type"], "ACCREC" if cn["Type"] == "ACCRECCREDIT"
+                         else "ACCPAY"))
+    if amount > dec(inv["AmountDue"]):
+        errors.append("The amount allocated cannot exceed the amount due on the invoice")
+
+
+def _record_allocation(ctx, cn, inv, amount, date):
+    """Record the allocation on both documents and re-settle them; returns its ID."""
+    alloc_id = new_id()
+    cn["Allocations"].append({"AllocationID": alloc_id, "Amount": num(amount), "Date": date,
+                              "Invoice": {"InvoiceID": inv["InvoiceID"],
+                                          "InvoiceNumber": inv.get("InvoiceNumber") or ""}})
+    inv.setdefault("CreditNotes", []).append(
+        {"CreditNoteID": cn["CreditNoteID"], "CreditNoteNumber": cn.get("CreditNoteNumber"),
+         "AppliedAmount": num(amount), "Date": date, "Total": cn["Total"]})
+    settle(cn, "CreditNotes")
+    settle(inv, "Invoices")
+    touch(ctx, cn)
+    touch(ctx, inv)
+    return alloc_id
 
 
 # -- History -----------------------------------------------------------------------------------

@@ -66,40 +66,20 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         path = url.path
         query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self._read_body()
         if path.startswith("/_emulator"):
             status, out = control.handle(self.server, method, path, query, body)
             return self._send(status, out)
-        entry = {"time": store.clock.now(), "method": method, "path": path, "query": url.query,
-                 "idempotency_key": self.headers.get("Idempotency-Key"),
-                 "tenant": self.headers.get("xero-tenant-id"), "status": None, "fault": None}
+        entry = self._log_entry(store, method, url)
         endpoint = "%s %s" % (method, path)
         try:
             fault = store.faults.match(method, path)
-            if fault:
-                entry["fault"] = fault["mode"]
-                if fault["mode"] == "drop":
-                    entry["status"] = "dropped"
-                    return self._drop()
-                if fault["mode"] == "error":
-                    raise Reply(fault["status"], {"Title": "Service Unavailable",
-                                                  "Status": fault["status"],
-                                                  "Detail": "Injected fault"})
-                if fault["mode"] == "rate_limit":
-                    retry = fault["retry_after"] or store.limits.retry_after(
-                        entry["tenant"], fault["problem"])
-                    headers = store.limits.headers(entry["tenant"], None)
-                    headers.update({"X-Rate-Limit-Problem": fault["problem"],
-                                    "Retry-After": str(int(retry))})
-                    raise Reply(429, {"Title": "Too Many Requests", "Status": 429,
-                                      "Detail": "Rate limit exceeded"}, headers)
-            if path.startswith(API_PREFIX + "/"):
-                endpoint, status, out, headers = self._accounting(
-                    store, method, path[len(API_PREFIX):], url.query, query, body, entry, fault)
-            else:
-                endpoint, status, out, headers = self._identity(store, method, path, query, body)
+            if fault and self._inject_fault(store, fault, entry):
+                return
+            endpoint, status, out, headers = self._answer(store, method, url, query, body,
+                                                          entry, fault)
             if fault and fault["mode"] == "timeout":
+                # The work is done but the client never hears back, as on a lost response.
                 entry["status"] = "timeout"
                 time.sleep(fault["hold"])
                 return self._drop()
@@ -110,6 +90,48 @@ class Handler(BaseHTTPRequestHandler):
             self._send(reply.status, reply.body, reply.headers)
         finally:
             store.record_call(entry, endpoint)
+
+    def _read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _log_entry(self, store, method, url):
+        """The request log row; status and fault are filled in as the request is answered."""
+        return {"time": store.clock.now(), "method": method, "path": url.path,
+                "query": url.query, "idempotency_key": self.headers.get("Idempotency-Key"),
+                "tenant": self.headers.get("xero-tenant-id"), "status": None, "fault": None}
+
+    def _inject_fault(self, store, fault, entry):
+        """Act out a fault that strikes before the request is handled.
+
+        Returns True when the connection was dropped and raises Reply for an injected answer;
+        returns False for faults that act while or after the request is handled."""
+        entry["fault"] = fault["mode"]
+        if fault["mode"] == "drop":
+            entry["status"] = "dropped"
+            self._drop()
+            return True
+        if fault["mode"] == "error":
+            raise Reply(fault["status"], {"Title": "Service Unavailable",
+                                          "Status": fault["status"],
+                                          "Detail": "Injected fault"})
+        if fault["mode"] == "rate_limit":
+            retry = fault["retry_after"] or store.limits.retry_after(
+                entry["tenant"], fault["problem"])
+            headers = store.limits.headers(entry["tenant"], None)
+            headers.update({"X-Rate-Limit-Problem": fault["problem"],
+                            "Retry-After": str(int(retry))})
+            raise Reply(429, {"Title": "Too Many Requests", "Status": 429,
+                              "Detail": "Rate limit exceeded"}, headers)
+        return False
+
+    def _answer(self, store, method, url, query, body, entry, fault):
+        """-> (endpoint template, status, body, headers) from the Accounting API or identity."""
+        path = url.path
+        if path.startswith(API_PREFIX + "/"):
+            return self._accounting(store, method, path[len(API_PREFIX):], url.query, query,
+                                    body, entry, fault)
+        return self._identity(store, method, path, query, body)
 
     # -- OAuth and identity ---------------------------------------------------------------------
     def _form(self, body):

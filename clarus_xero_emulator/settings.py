@@ -33,24 +33,13 @@ def get_account(ctx):
 
 
 def _save_account(ctx, el, existing=None):
+    """Check the whole element first (so a failed request changes nothing), then write."""
     errors = []
     code = str(el.get("Code", existing["Code"] if existing else "") or "")
     name = str(el.get("Name", existing["Name"] if existing else "") or "")
     acc_type = el.get("Type", existing["Type"] if existing else None)
-    if not code and existing is None:
-        errors.append("Account Code must be specified")
-    if len(code) > 10:
-        errors.append("Account Code must not be more than 10 characters long")
-    if not name:
-        errors.append("Account Name must be specified")
-    if acc_type not in ACCOUNT_TYPES:
-        errors.append("Account Type '%s' is not valid" % acc_type)
-    others = [a for a in ctx.data["Accounts"].values()
-              if a is not existing and a["Status"] != "DELETED"]
-    if code and any(a["Code"] == code for a in others):
-        errors.append("Please enter a unique Code.")
-    if name and any(a["Name"].lower() == name.lower() for a in others):
-        errors.append("Please enter a unique Name.")
+    _check_account_fields(code, name, acc_type, existing, errors)
+    _check_account_unique(ctx, code, name, existing, errors)
     tax_type = el.get("TaxType")
     if tax_type and not tax_rate(ctx, tax_type):
         errors.append("The TaxType code '%s' does not exist or cannot be used for this type "
@@ -60,15 +49,7 @@ def _save_account(ctx, el, existing=None):
         errors.append("Account Status '%s' is not valid" % status)
     if errors:
         raise Invalid(errors)
-    if existing is None:
-        rec = make_account(ctx.now, code, name, acc_type, tax_type or "NONE", {})
-        ctx.data["Accounts"][rec["AccountID"]] = rec
-    else:
-        rec = existing
-        rec.update({"Code": code, "Name": name, "Type": acc_type,
-                    "Class": CLASS_BY_TYPE[acc_type]})
-        if tax_type:
-            rec["TaxType"] = tax_type
+    rec = _account_to_write(ctx, existing, code, name, acc_type, tax_type)
     rec["Status"] = status
     for key in ("Description", "BankAccountNumber", "EnablePaymentsToAccount",
                 "ShowInExpenseClaims", "CurrencyCode", "ReportingCode", "AddToWatchlist"):
@@ -76,6 +57,40 @@ def _save_account(ctx, el, existing=None):
             rec[key] = el[key]
     touch(ctx, rec)
     return rec
+
+
+def _check_account_fields(code, name, acc_type, existing, errors):
+    if not code and existing is None:
+        errors.append("Account Code must be specified")
+    if len(code) > 10:
+        errors.append("Account Code must not be more than 10 characters long")
+    if not name:
+        errors.append("Account Name must be specified")
+    if acc_type not in ACCOUNT_TYPES:
+        errors.append("Account Type '%s' is not valid" % acc_type)
+
+
+def _check_account_unique(ctx, code, name, existing, errors):
+    """Code and Name (case-insensitively) are unique among accounts that are not deleted."""
+    others = [a for a in ctx.data["Accounts"].values()
+              if a is not existing and a["Status"] != "DELETED"]
+    if code and any(a["Code"] == code for a in others):
+        errors.append("Please enter a unique Code.")
+    if name and any(a["Name"].lower() == name.lower() for a in others):
+        errors.append("Please enter a unique Name.")
+
+
+def _account_to_write(ctx, existing, code, name, acc_type, tax_type):
+    """A new stored account, or the existing one with its code, name and type updated."""
+    if existing is None:
+        rec = make_account(ctx.now, code, name, acc_type, tax_type or "NONE", {})
+        ctx.data["Accounts"][rec["AccountID"]] = rec
+        return rec
+    existing.update({"Code": code, "Name": name, "Type": acc_type,
+                     "Class": CLASS_BY_TYPE[acc_type]})
+    if tax_type:
+        existing["TaxType"] = tax_type
+    return existing
 
 
 def put_account(ctx):
@@ -95,16 +110,36 @@ def get_tax_rates(ctx):
 
 
 def _save_tax_rate(ctx, el, update):
+    """PUT creates a tax rate and POST updates one; both are found by Name."""
     errors = []
     name = str(el.get("Name") or "")
     existing = next((t for t in ctx.data["TaxRates"].values()
                      if t["Name"].lower() == name.lower()), None)
+    _check_tax_rate_name(name, existing, update, errors)
+    comps = _checked_tax_components(el, existing, errors)
+    status = el.get("Status") or (existing or {}).get("Status", "ACTIVE")
+    if status not in ("ACTIVE", "DELETED", "ARCHIVED"):
+        errors.append("Tax rate Status '%s' is not valid" % status)
+    if errors:
+        raise Invalid(errors)
+    rec = existing if existing is not None else _new_tax_rate(ctx, el, name)
+    rate = round(sum(c["Rate"] for c in comps), 4)
+    rec.update({"TaxComponents": comps, "Status": status, "DisplayTaxRate": rate,
+                "EffectiveRate": rate})
+    return rec
+
+
+def _check_tax_rate_name(name, existing, update, errors):
     if not name:
         errors.append("Tax rate Name must be specified")
     elif update and existing is None:
         errors.append("The tax rate '%s' could not be found" % name)
     elif not update and existing is not None:
         errors.append("The tax rate name '%s' is already in use" % name)
+
+
+def _checked_tax_components(el, existing, errors):
+    """The components sent (else the stored ones), normalised; at least one is required."""
     components = el.get("TaxComponents")
     if components is None and existing is not None:
         components = existing["TaxComponents"]
@@ -118,23 +153,17 @@ def _save_tax_rate(ctx, el, update):
                           "IsNonRecoverable": bool(comp.get("IsNonRecoverable"))})
         except (KeyError, TypeError, ValueError):
             errors.append("Each TaxComponent needs a numeric Rate")
-    status = el.get("Status") or (existing or {}).get("Status", "ACTIVE")
-    if status not in ("ACTIVE", "DELETED", "ARCHIVED"):
-        errors.append("Tax rate Status '%s' is not valid" % status)
-    if errors:
-        raise Invalid(errors)
-    if existing is None:
-        ctx.org.counters["TAX"] += 1
-        tax_type = "TAX%03d" % ctx.org.counters["TAX"]
-        rec = {"Name": name, "TaxType": tax_type,
-               "ReportTaxType": el.get("ReportTaxType") or "OUTPUT"}
-        rec.update({flag: True for flag in FLAGS})
-        ctx.data["TaxRates"][tax_type] = rec
-    else:
-        rec = existing
-    rate = round(sum(c["Rate"] for c in comps), 4)
-    rec.update({"TaxComponents": comps, "Status": status, "DisplayTaxRate": rate,
-                "EffectiveRate": rate})
+    return comps
+
+
+def _new_tax_rate(ctx, el, name):
+    """Store a new rate under the next TaxType code of this organisation (TAX001, ...)."""
+    ctx.org.counters["TAX"] += 1
+    tax_type = "TAX%03d" % ctx.org.counters["TAX"]
+    rec = {"Name": name, "TaxType": tax_type,
+           "ReportTaxType": el.get("ReportTaxType") or "OUTPUT"}
+    rec.update({flag: True for flag in FLAGS})
+    ctx.data["TaxRates"][tax_type] = rec
     return rec
 
 
