@@ -96,6 +96,11 @@ if "clarus.allocation.engine" in env:  # noqa: F821
     warehouses.clarus_allocation_required = True
     orders = env["sale.order"].search(  # noqa: F821
         [("state", "=", "sale"), ("company_id", "=", company.id)])
+    # The demo orders were reserved by Odoo before allocation was required: release
+    # them, so that allocation decides who gets the stock.
+    open_deliveries = orders.picking_ids.filtered(
+        lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel"))
+    open_deliveries.do_unreserve()
     plan = env["clarus.allocation.engine"]._allocate_orders(orders)  # noqa: F821
     env.cr.commit()  # noqa: F821 - keep the demo's allocations
     stages = {}
