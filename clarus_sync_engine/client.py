@@ -289,6 +289,12 @@ class XeroGateway:
                         found[field].setdefault(element[field], element)
         return found["ContactNumber"], found["Name"], found["EmailAddress"]
 
+    def allocations_of(self, tenant_id, credit_note_id):
+        """The allocations Xero holds for one credit note (raw dicts)."""
+        data, _h, _s = self._call(self.accounting, "get_credit_note", tenant_id, credit_note_id)
+        notes = (data or {}).get("CreditNotes") or []
+        return list(notes[0].get("Allocations") or []) if notes else []
+
     def _find_purchase_orders(self, tenant_id, numbers):
         found = {}
         for number in numbers:

@@ -236,6 +236,8 @@ class ClarusXeroPush(models.AbstractModel):
     def _skip_existing(self, ctx, jobs, elements):
         """Bind the records Xero already holds, instead of creating them again."""
         kind = jobs[0].kind
+        if kind == "allocation":
+            return self._skip_existing_allocations(ctx, jobs, elements)
         field = LOOKUP_FIELD.get(kind)
         if not field:
             return jobs, elements
@@ -263,6 +265,23 @@ class ClarusXeroPush(models.AbstractModel):
             elif existing:
                 job._move_to(states.RUNNING)
                 self._bind_done(ctx, job, existing, kind, note=self.env._("found in Xero"))
+            else:
+                keep_jobs |= job
+                keep_elements.append(element)
+        return keep_jobs, keep_elements
+
+    def _skip_existing_allocations(self, ctx, jobs, elements):
+        """After a lost answer, an allocation Xero already applied is not applied twice."""
+        keep_jobs, keep_elements = self.env["clarus.xero.job"], []
+        for job, element in zip(jobs, elements, strict=True):
+            invoice_id = element["Invoice"]["InvoiceID"]
+            applied = job.outcome_unknown and any(
+                (a.get("Invoice") or {}).get("InvoiceID") == invoice_id
+                for a in ctx["gateway"].allocations_of(
+                    ctx["connection"].tenant_id, element["CreditNote"]["CreditNoteID"]))
+            if applied:
+                job._move_to(states.RUNNING)
+                self._bind_done(ctx, job, {}, "allocation", note=self.env._("found in Xero"))
             else:
                 keep_jobs |= job
                 keep_elements.append(element)

@@ -140,6 +140,27 @@ class TestReliability(XeroEmulatorCase):
         self.push_until_done()
         self.assert_each_invoice_once()
 
+    def test_lost_allocation_answer_is_not_applied_twice(self):
+        self.push()
+        invoice = self.moves[0]
+        reversal = self.env["account.move.reversal"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"journal_id": invoice.journal_id.id, "date": fields.Date.today()})
+        credit = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        credit.action_post()
+        self.control("POST", "/faults", {"mode": "timeout", "hold": 1.5, "count": 1,
+                                         "path_prefix": "/api.xro/2.0/CreditNotes/",
+                                         "method": "PUT"})
+        self.connection.request_timeout = 1
+        self.push()
+        job = self.jobs_for(credit, "allocation")
+        self.assertEqual(job.state, "pending")
+        self.assertTrue(job.outcome_unknown)
+        self.push_until_done()
+        self.assertEqual(job.state, "done")
+        note = self.xero_documents("CreditNotes")[0]
+        self.assertEqual(len(note["Allocations"]), 1, "allocated once")
+
     def test_faults_and_limits_every_invoice_lands_once(self):
         for qty in range(6, 26):
             self.moves |= self.make_invoice(lines=[(self.product_a, qty, 10.0)])
