@@ -295,6 +295,13 @@ class XeroGateway:
         notes = (data or {}).get("CreditNotes") or []
         return list(notes[0].get("Allocations") or []) if notes else []
 
+    def history_of(self, kind, tenant_id, xero_id):
+        """The history notes Xero holds for one document (``Details`` strings)."""
+        method = {"invoice": "get_invoice_history", "credit_note": "get_credit_note_history",
+                  "purchase_order": "get_purchase_order_history"}[kind]
+        data, _h, _s = self._call(self.accounting, method, tenant_id, xero_id)
+        return [h.get("Details") for h in (data or {}).get("HistoryRecords") or []]
+
     def _find_purchase_orders(self, tenant_id, numbers):
         found = {}
         for number in numbers:

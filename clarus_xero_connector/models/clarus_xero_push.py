@@ -238,6 +238,8 @@ class ClarusXeroPush(models.AbstractModel):
         kind = jobs[0].kind
         if kind == "allocation":
             return self._skip_existing_allocations(ctx, jobs, elements)
+        if kind == "history":
+            return self._skip_existing_notes(ctx, jobs, elements)
         field = LOOKUP_FIELD.get(kind)
         if not field:
             return jobs, elements
@@ -272,16 +274,35 @@ class ClarusXeroPush(models.AbstractModel):
 
     def _skip_existing_allocations(self, ctx, jobs, elements):
         """After a lost answer, an allocation Xero already applied is not applied twice."""
-        keep_jobs, keep_elements = self.env["clarus.xero.job"], []
-        for job, element in zip(jobs, elements, strict=True):
+        tenant = ctx["connection"].tenant_id
+
+        def applied(element):
             invoice_id = element["Invoice"]["InvoiceID"]
-            applied = job.outcome_unknown and any(
+            return any(
                 (a.get("Invoice") or {}).get("InvoiceID") == invoice_id
                 for a in ctx["gateway"].allocations_of(
-                    ctx["connection"].tenant_id, element["CreditNote"]["CreditNoteID"]))
-            if applied:
+                    tenant, element["CreditNote"]["CreditNoteID"]))
+
+        return self._skip_applied(ctx, jobs, elements, "allocation", applied)
+
+    def _skip_existing_notes(self, ctx, jobs, elements):
+        """After a lost answer, a history note Xero already holds is not added twice."""
+        tenant = ctx["connection"].tenant_id
+
+        def applied(element):
+            return element["Details"] in ctx["gateway"].history_of(
+                element["ParentKind"], tenant, element["ParentID"])
+
+        return self._skip_applied(ctx, jobs, elements, "history", applied)
+
+    def _skip_applied(self, ctx, jobs, elements, kind, applied):
+        """Close the jobs whose change Xero already holds (only looked up after a send
+        whose outcome is unknown); return the others to send."""
+        keep_jobs, keep_elements = self.env["clarus.xero.job"], []
+        for job, element in zip(jobs, elements, strict=True):
+            if job.outcome_unknown and applied(element):
                 job._move_to(states.RUNNING)
-                self._bind_done(ctx, job, {}, "allocation", note=self.env._("found in Xero"))
+                self._bind_done(ctx, job, {}, kind, note=self.env._("found in Xero"))
             else:
                 keep_jobs |= job
                 keep_elements.append(element)

@@ -12,6 +12,7 @@ from odoo import SUPERUSER_ID, api, fields
 from odoo.orm.environments import Transaction
 from odoo.tests import tagged
 
+from clarus_sync_engine import mapping
 from clarus_sync_engine.client import XeroGateway
 
 from ..models.clarus_xero_connection import TokenRefreshedElsewhere
@@ -160,6 +161,29 @@ class TestReliability(XeroEmulatorCase):
         self.assertEqual(job.state, "done")
         note = self.xero_documents("CreditNotes")[0]
         self.assertEqual(len(note["Allocations"]), 1, "allocated once")
+
+    def test_lost_history_answer_adds_the_note_once(self):
+        move = self.moves[0]
+        self.push()
+        self.control("POST", "/faults", {"mode": "timeout", "hold": 1.5, "count": 1,
+                                         "path_prefix": "/api.xro/2.0/Invoices/",
+                                         "method": "PUT"})
+        self.connection.request_timeout = 1
+        job = self.env["clarus.xero.job"]._enqueue(self.connection, move, "history")
+        Document = type(self.env["clarus.xero.document"])
+
+        def shipped_note(document, ctx, record):
+            return mapping.history_payload(
+                "invoice", document._binding_id(ctx, record), "Shipped via Courier, ONCE-1"), []
+
+        with patch.object(Document, "_history_element", shipped_note):
+            self.push()
+            self.assertTrue(job.outcome_unknown)
+            self.push_until_done()
+        self.assertEqual(job.state, "done")
+        history = self.connection._gateway().history_of(
+            "invoice", self.connection.tenant_id, move.clarus_xero_id)
+        self.assertEqual(sum("ONCE-1" in note for note in history), 1)
 
     def test_faults_and_limits_every_invoice_lands_once(self):
         for qty in range(6, 26):
