@@ -110,3 +110,4 @@ def test_objects_are_accepted_as_jobs_and_unknown_kinds_rejected():
     assert plan.batches[0].kind == "payment"
     with pytest.raises(ValueError, match="Unknown job kind"):
         plan_batches([job(1, "journal", "x,1")])
+
