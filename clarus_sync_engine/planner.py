@@ -163,3 +163,23 @@ def plan_batches(jobs, max_per_batch=50, max_bytes=3_000_000):
         KIND_ORDER[b.kind], first[b.job_ids[0]]["priority"], str(b.tenant), b.kind, b.job_ids[0]
     ))
     return Plan(batches, waiting, oversized)
+
+
+def split_by_size(elements, max_bytes=3_000_000):
+    """Index groups of ``elements`` whose JSON stays under ``max_bytes`` per request.
+
+    The plan is made before payloads exist (sizes are estimated then); this is the check
+    on the real payloads just before sending. Order is kept; an element larger than the
+    limit on its own gets a group of its own (Xero will say what is wrong with it).
+    """
+    groups, current, size = [], [], ENVELOPE_BYTES
+    for index, element in enumerate(elements):
+        cost = len(json.dumps(element, default=str, separators=(",", ":")).encode("utf-8")) + 1
+        if current and size + cost > max_bytes:
+            groups.append(current)
+            current, size = [], ENVELOPE_BYTES
+        current.append(index)
+        size += cost
+    if current:
+        groups.append(current)
+    return groups

@@ -16,6 +16,8 @@ from .clarus_xero_job import SYNC_CONTEXT_KEY
 _logger = logging.getLogger(__name__)
 
 CLAIM_LIMIT = 500
+# Xero takes up to 3.5 MB a request; keep a margin for headers and encoding.
+MAX_REQUEST_BYTES = 3_000_000
 CLAIM_ORDER = sorted(planner.KIND_ORDER, key=lambda kind: (planner.KIND_ORDER[kind], kind))
 BUILDERS = {
     "contact": "_contact_element",
@@ -177,7 +179,14 @@ class ClarusXeroPush(models.AbstractModel):
             return self._handle_batch_error(ctx, ready, exc)
         if not ready:
             return "ok"
-        return self._send_ready(ctx, ready, elements, commit, clock)
+        outcome = "ok"
+        # The plan estimated sizes; the real payloads must also fit one request each.
+        for group in planner.split_by_size(elements, MAX_REQUEST_BYTES):
+            outcome = self._send_ready(ctx, ready.browse([ready[i].id for i in group]),
+                                       [elements[i] for i in group], commit, clock)
+            if outcome == "stop":
+                break
+        return outcome
 
     def _records_of(self, jobs):
         """The jobs' records, read together (one query per model, shared prefetch)."""

@@ -111,3 +111,20 @@ def test_objects_are_accepted_as_jobs_and_unknown_kinds_rejected():
     with pytest.raises(ValueError, match="Unknown job kind"):
         plan_batches([job(1, "journal", "x,1")])
 
+
+
+def test_split_by_size_keeps_order_and_the_limit():
+    import json
+
+    from clarus_sync_engine.planner import ENVELOPE_BYTES, split_by_size
+
+    elements = [{"InvoiceNumber": f"INV-{i}", "Description": "x" * (100 * (i % 4 + 1))}
+                for i in range(30)]
+    groups = split_by_size(elements, max_bytes=1500)
+    assert [i for group in groups for i in group] == list(range(30))
+    for group in groups:
+        body = json.dumps([elements[i] for i in group], separators=(",", ":"))
+        assert len(body) + ENVELOPE_BYTES <= 1500
+    assert split_by_size(elements) == [list(range(30))], "small batches stay whole"
+    huge = [{"Description": "y" * 5000}, {"Description": "z"}]
+    assert split_by_size(huge, max_bytes=1000) == [[0], [1]]
