@@ -1,13 +1,11 @@
 from werkzeug.exceptions import BadRequest, Forbidden
-from xero_python.exceptions import HTTPStatusException
 
 from odoo import http
 from odoo.http import request
 
 from clarus_sync_engine.oauth import OAuthFlowError
-from clarus_sync_engine.retry import InvalidGrant
 
-from ..models.clarus_xero_connection import TOKEN_ERRORS
+from ..models.clarus_xero_connection import XERO_CALL_ERRORS
 
 
 class ClarusXeroOAuth(http.Controller):
@@ -27,7 +25,7 @@ class ClarusXeroOAuth(http.Controller):
             if error or not code:
                 raise OAuthFlowError(error or "no authorisation code")
             conn._complete_authorization(code)
-        except (InvalidGrant, OAuthFlowError, HTTPStatusException, OSError, *TOKEN_ERRORS) as exc:
+        except XERO_CALL_ERRORS as exc:
             # Shown on the connection form, where the user lands.
             conn.sudo().write({
                 "last_error": f"Xero refused the authorisation: {exc}",

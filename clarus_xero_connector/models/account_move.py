@@ -123,27 +123,19 @@ class AccountMove(models.Model):
             and m._clarus_xero_binding(m.clarus_xero_connection_id)
         )
 
+    def _clarus_xero_check_unlocked(self, what):
+        locked = self._clarus_xero_locked()
+        if locked:
+            raise UserError(self.env._(
+                "%(moves)s is already in Xero and locked: it %(what)s. Correct it with a "
+                "credit note.", moves=", ".join(locked.mapped("name")), what=what,
+            ))
+
     def write(self, vals):
         if not self.env.context.get(SYNC_CONTEXT_KEY) and set(vals) - LOCK_FREE_FIELDS:
-            locked = self._clarus_xero_locked()
-            if locked:
-                raise UserError(
-                    self.env._(
-                        "%(moves)s is already in Xero and locked. Correct it with a credit "
-                        "note instead of editing it.",
-                        moves=", ".join(locked.mapped("name")),
-                    )
-                )
+            self._clarus_xero_check_unlocked(self.env._("cannot be edited"))
         return super().write(vals)
 
     def button_draft(self):
-        locked = self._clarus_xero_locked()
-        if locked:
-            raise UserError(
-                self.env._(
-                    "%(moves)s is already in Xero and cannot go back to draft. Issue a credit "
-                    "note for the correction.",
-                    moves=", ".join(locked.mapped("name")),
-                )
-            )
+        self._clarus_xero_check_unlocked(self.env._("cannot go back to draft"))
         return super().button_draft()

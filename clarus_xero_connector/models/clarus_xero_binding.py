@@ -65,18 +65,3 @@ class ClarusXeroBinding(models.Model):
                 to_create.append(dict(vals, connection_id=connection.id,
                                       res_model=record._name, res_id=record.id))
         return self.create(to_create)
-
-    def _bind(self, connection, record, xero_id, number=None, status=None):
-        vals = {
-            "xero_id": xero_id,
-            "xero_number": number,
-            "xero_status": status,
-            "exported_at": fields.Datetime.now(),
-        }
-        binding = self._get(connection, record)
-        if binding:
-            binding.write(vals)
-            return binding
-        return self.create(
-            dict(vals, connection_id=connection.id, res_model=record._name, res_id=record.id)
-        )

@@ -2,6 +2,7 @@ import secrets
 from datetime import timedelta
 
 import requests
+import urllib3
 from psycopg2 import errors as pg_errors
 from xero_python.exceptions import HTTPStatusException
 
@@ -19,6 +20,10 @@ class TokenRefreshedElsewhere(Exception):
 
 # What can go wrong talking to the token endpoint, besides a refused grant.
 TOKEN_ERRORS = (tokens.TokenRefreshError, oauth.OAuthFlowError, requests.RequestException)
+# What a call to Xero can raise when Xero refuses, fails or cannot be reached: shown to
+# the user as a message, never as a traceback.
+XERO_CALL_ERRORS = (InvalidGrant, HTTPStatusException, OSError, urllib3.exceptions.HTTPError,
+                    *TOKEN_ERRORS)
 
 DEFAULT_SCOPE = (
     "openid profile email offline_access accounting.contacts accounting.settings "
@@ -388,7 +393,7 @@ class ClarusXeroConnection(models.Model):
         try:
             self._ensure_fresh_token()
             counts = self.env["clarus.xero.reference"]._import_from_xero(self)
-        except (InvalidGrant, *TOKEN_ERRORS, HTTPStatusException, OSError) as exc:
+        except XERO_CALL_ERRORS as exc:
             raise UserError(self.env._(
                 "Xero did not answer the import: %s", retry.classify(exc).message)) from exc
         self.message_post(

@@ -1,4 +1,3 @@
-import json
 from datetime import timedelta
 
 from psycopg2 import IntegrityError
@@ -240,9 +239,6 @@ class ClarusXeroJob(models.Model):
             [("state", "in", (states.DONE, states.CANCELLED)), ("done_at", "<", limit)],
             limit=5000,
         ).unlink()
-
-    def _payload_dict(self):
-        return json.loads(self.payload) if self.payload else None
 
     # ------------------------------------------------------------- outcomes
 

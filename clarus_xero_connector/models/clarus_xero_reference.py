@@ -59,13 +59,6 @@ class ClarusXeroReference(models.Model):
         self.create(to_create)
         return len(rows)
 
-    @api.model
-    def _codes(self, connection, kind, active_only=True):
-        refs = self.search([("connection_id", "=", connection.id), ("kind", "=", kind)])
-        if active_only:
-            refs = refs.filtered(lambda r: (r.status or "ACTIVE") == "ACTIVE")
-        return set(refs.mapped("code"))
-
     # ------------------------------------------------------------------ import
 
     @api.model

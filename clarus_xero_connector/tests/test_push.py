@@ -40,6 +40,11 @@ class TestConnection(XeroEmulatorCase):
         conn._select_tenant(conn.available_tenants[0]["tenantId"])
         self.assertEqual(conn.state, "connected")
 
+    def test_unreachable_xero_gives_a_message_not_a_traceback(self):
+        self.connection.write({"api_base_url": "http://127.0.0.1:9", "request_timeout": 2})
+        with self.assertRaisesRegex(UserError, "Xero did not answer the import"):
+            self.connection.action_import_reference_data()
+
     def test_reused_or_forged_state_is_refused(self):
         Connection = self.env["clarus.xero.connection"]
         self.assertFalse(Connection._find_by_oauth_state(f"{self.connection.id}.forged"))
