@@ -18,6 +18,25 @@ NZ_NAME = "Clarus Demo Company (NZ)"
 AU_NAME = "Clarus Test Org (AU)"
 
 
+# pytest-odoo (one of the project's packages) adds session-wide autouse fixtures that
+# load an Odoo registry. This suite needs no Odoo: the same names, overridden here for
+# the tests below this folder only, keep the plugin out of it. The addons' own tests
+# (clarus_*/tests) still run under the plugin with --odoo-database.
+@pytest.fixture(scope="session", autouse=True)
+def load_registry():
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def load_http():
+    yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def enable_odoo_test_flag():
+    yield
+
+
 @pytest.fixture(scope="session")
 def emulator_spec_path():
     """The accounting OpenAPI spec for the contract check (env XERO_OPENAPI_SPEC), loaded once."""
