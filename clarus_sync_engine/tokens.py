@@ -10,6 +10,7 @@ import time
 import requests
 from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
 
+from .oauth import OAuthFlowError, check_transport
 from .retry import InvalidGrant
 
 # The SDK's token getter result is passed as keyword arguments to
@@ -27,6 +28,14 @@ class TokenRefreshError(Exception):
         self.body = body
 
 
+def _secure_transport(url):
+    try:
+        check_transport(url)
+    except OAuthFlowError:
+        return False
+    return True
+
+
 def sdk_token(token):
     """Only the keys the SDK token getter may return; ``scope`` as a list, as the SDK keeps it."""
     kept = {key: token[key] for key in SDK_TOKEN_KEYS if key in token}
@@ -42,7 +51,11 @@ def refresh_token(client_id, client_secret, refresh_token, token_url, timeout=30
     Returns the new token dict with ``expires_at`` added. Raises ``InvalidGrant`` on
     400 ``invalid_grant`` (re-authorisation needed) and ``TokenRefreshError`` otherwise.
     Network exceptions from requests propagate unchanged for ``retry.classify``.
+    A token URL that is neither https nor loopback raises ``TokenRefreshError`` unsent.
     """
+    if not _secure_transport(token_url):
+        raise TokenRefreshError(0, "refused to send the refresh token to %s: https is "
+                                   "required (plain http only to this machine)" % token_url)
     response = requests.post(
         token_url,
         data={"grant_type": "refresh_token", "refresh_token": refresh_token,

@@ -3,6 +3,8 @@
 import base64
 import os
 import urllib.parse
+from contextlib import contextmanager
+from unittest.mock import patch
 
 import pytest
 import requests
@@ -205,3 +207,105 @@ def test_accounting_requires_token_and_tenant(emulator):
                tenant="00000000-0000-0000-0000-000000000000")
     assert resp.status_code == 403
     assert os.environ.get("OAUTHLIB_INSECURE_TRANSPORT") == "1"
+
+
+# ---------------------------------------------------------------- the connector's client
+
+
+class _GuardedEnviron(dict):
+    """``os.environ`` stand-in that fails the test on any change."""
+
+    def _refuse(self, *args, **kwargs):
+        raise AssertionError("os.environ was modified: %r" % (args,))
+
+    __setitem__ = __delitem__ = pop = setdefault = update = clear = popitem = _refuse
+
+
+@contextmanager
+def environ_untouched(monkeypatch):
+    """Within the block, any change to ``os.environ`` fails the test."""
+    monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
+    with patch.object(os, "environ", _GuardedEnviron(os.environ)):
+        yield
+
+
+def test_connector_flow_over_loopback_http_never_touches_environ(emulator, monkeypatch):
+    with environ_untouched(monkeypatch):
+        _connector_flow(emulator)
+    assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+
+
+def _connector_flow(emulator):
+    from clarus_sync_engine import oauth, tokens
+
+    verifier = oauth.new_code_verifier()
+    url = oauth.authorization_url(emulator.base_url + "/identity/connect/authorize",
+                                  CLIENT_ID, REDIRECT, " ".join(SCOPE), "st-1", verifier)
+    consent = requests.get(url, allow_redirects=False, timeout=10)
+    assert consent.status_code == 302, consent.text
+    params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(consent.headers["Location"]).query))
+    assert params["state"] == "st-1"
+    token = oauth.exchange_code(CLIENT_ID, CLIENT_SECRET, params["code"], REDIRECT, verifier,
+                                emulator.base_url + "/connect/token")
+    assert token["access_token"] and token["refresh_token"] and token["expires_at"]
+    assert set(token["scope"]) == set(SCOPE)
+    # The code is single use; PKCE is checked: a wrong verifier is invalid_grant.
+    with pytest.raises(oauth.InvalidGrant):
+        oauth.exchange_code(CLIENT_ID, CLIENT_SECRET, params["code"], REDIRECT, verifier,
+                            emulator.base_url + "/connect/token")
+    refreshed = tokens.refresh_token(CLIENT_ID, CLIENT_SECRET, token["refresh_token"],
+                                     emulator.base_url + "/connect/token")
+    assert refreshed["refresh_token"] != token["refresh_token"]
+
+
+def test_connector_refuses_a_wrong_verifier(emulator, monkeypatch):
+    from clarus_sync_engine import oauth
+
+    verifier = oauth.new_code_verifier()
+    with environ_untouched(monkeypatch):
+        url = oauth.authorization_url(emulator.base_url + "/identity/connect/authorize",
+                                      CLIENT_ID, REDIRECT, " ".join(SCOPE), "st-2", verifier)
+        consent = requests.get(url, allow_redirects=False, timeout=10)
+        code = dict(urllib.parse.parse_qsl(
+            urllib.parse.urlsplit(consent.headers["Location"]).query))["code"]
+        with pytest.raises(oauth.InvalidGrant):
+            oauth.exchange_code(CLIENT_ID, CLIENT_SECRET, code, REDIRECT,
+                                oauth.new_code_verifier(), emulator.base_url + "/connect/token")
+
+
+@pytest.mark.parametrize("url", [
+    "http://identity.example.com/connect/token",
+    "http://127.0.0.1.example.com/connect/token",  # looks local, is not
+    "http://localhost.example.com:8070/connect/token",
+    "ftp://127.0.0.1/connect/token",
+    "",
+])
+def test_https_required_for_anything_but_loopback(monkeypatch, url):
+    from clarus_sync_engine import oauth, tokens
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("a secret was about to be sent to %s" % url)
+
+    monkeypatch.setattr(requests, "post", no_network)
+    # Even with the process-wide oauthlib switch on, the rule stays per request.
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    with pytest.raises(oauth.OAuthFlowError, match="insecure_transport"):
+        oauth.authorization_url(url, CLIENT_ID, REDIRECT, "openid", "st", "v" * 43)
+    with pytest.raises(oauth.OAuthFlowError, match="insecure_transport"):
+        oauth.exchange_code(CLIENT_ID, CLIENT_SECRET, "code", REDIRECT, "v" * 43, url)
+    with pytest.raises(oauth.OAuthFlowError, match="insecure_transport"):
+        oauth.revoke_token(CLIENT_ID, CLIENT_SECRET, "rt", url)
+    with pytest.raises(tokens.TokenRefreshError, match="https is required"):
+        tokens.refresh_token(CLIENT_ID, CLIENT_SECRET, "rt", url)
+
+
+@pytest.mark.parametrize("url", [
+    "https://identity.xero.com/connect/token",
+    "http://127.0.0.1:8070/connect/token",
+    "http://localhost/connect/token",
+    "http://[::1]:8070/connect/token",
+])
+def test_https_or_loopback_is_allowed(url):
+    from clarus_sync_engine import oauth
+
+    oauth.check_transport(url)
