@@ -9,7 +9,9 @@
     "depends": ["sale_stock", "stock_delivery"],
     "data": [
         "security/ir.model.access.csv",
+        "security/clarus_wms_security.xml",
         "data/ir_cron_data.xml",
+        "report/clarus_shipment_label_reports.xml",
         "views/sale_order_views.xml",
         "views/sale_order_line_views.xml",
         "views/stock_picking_views.xml",
@@ -19,8 +21,12 @@
         "views/clarus_stock_position_views.xml",
         "views/clarus_shipment_label_views.xml",
         "wizards/clarus_allocation_wizard_views.xml",
-        "report/clarus_shipment_label_reports.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "clarus_wms_allocation/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
 }
