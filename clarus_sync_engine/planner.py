@@ -14,7 +14,8 @@ A job is a dict or an object with these fields (attribute or key):
 * ``payload_size`` (int bytes) or ``payload`` (JSON-ready dict), optional.
 
 The result is a ``Plan``: ``batches`` in sending order, ``waiting`` jobs with the reason
-they were held back, and ``oversized`` jobs that can never fit one request.
+they were held back and the job that holds them (``blocker_id``), and ``oversized``
+jobs that can never fit one request.
 """
 
 import json
@@ -43,7 +44,7 @@ SINGLE_ELEMENT_KINDS = frozenset({"allocation", "history"})
 ENVELOPE_BYTES = 32
 
 Batch = namedtuple("Batch", "tenant kind job_ids size")
-Waiting = namedtuple("Waiting", "job_id reason")
+Waiting = namedtuple("Waiting", "job_id reason blocker_id")
 Plan = namedtuple("Plan", "batches waiting oversized")
 
 
@@ -93,21 +94,22 @@ def _blocking_index(jobs):
 
 
 def _wait_reason(job, index, earliest_pending):
-    """Why ``job`` cannot be sent in this plan, or None when it is ready."""
+    """``(reason, blocker job id)`` when ``job`` cannot be sent in this plan, else None."""
     own = index.get((job["tenant"], job["record_key"]), [])
     for other_id, state in own:
         if other_id < job["id"]:
-            return "waiting for earlier change #%s of %s (%s)" % (
-                other_id, job["record_key"], state)
-    if earliest_pending.get((job["tenant"], job["record_key"])) != job["id"]:
-        return "waiting for an earlier change of %s" % (job["record_key"],)
+            return ("waiting for earlier change #%s of %s (%s)" % (
+                other_id, job["record_key"], state), other_id)
+    earliest = earliest_pending.get((job["tenant"], job["record_key"]))
+    if earliest != job["id"]:
+        return "waiting for an earlier change of %s" % (job["record_key"],), earliest
     for key in sorted(job["depends_on"]):
         if key == job["record_key"]:
             continue
         blockers = index.get((job["tenant"], key))
         if blockers:
             other_id, state = blockers[0]
-            return "waiting for %s (job #%s is %s)" % (key, other_id, state)
+            return "waiting for %s (job #%s is %s)" % (key, other_id, state), other_id
     return None
 
 
@@ -144,9 +146,9 @@ def plan_batches(jobs, max_per_batch=50, max_bytes=3_000_000):
     for job in normalised:
         if job["state"] != PENDING:
             continue
-        reason = _wait_reason(job, index, earliest_pending)
-        if reason:
-            waiting.append(Waiting(job["id"], reason))
+        held = _wait_reason(job, index, earliest_pending)
+        if held:
+            waiting.append(Waiting(job["id"], *held))
         elif job["size"] + ENVELOPE_BYTES + 1 > max_bytes:
             oversized.append(job["id"])
         else:

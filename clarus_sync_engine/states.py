@@ -6,18 +6,25 @@ send a document twice) fails loudly instead of corrupting the queue.
 """
 
 PENDING = "pending"
+WAITING = "waiting"
 RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
 CANCELLED = "cancelled"
 
-STATES = (PENDING, RUNNING, DONE, FAILED, CANCELLED)
+STATES = (PENDING, WAITING, RUNNING, DONE, FAILED, CANCELLED)
 
 # DONE and CANCELLED are terminal. FAILED -> PENDING is the audited "retry" action;
-# RUNNING -> PENDING is a reschedule (rate limit, transient error, stuck-job requeue).
+# RUNNING -> PENDING is a reschedule (rate limit, transient error, stuck-job requeue, or
+# a claimed job this run did not get to). A claim is PENDING -> RUNNING, in one statement.
+# WAITING is a job held back by another job (its prerequisite, or an earlier change of
+# the same record): never claimed, released to PENDING when that job is done, cancelled
+# or retried (queue_job's WAIT_DEPENDENCIES). PENDING -> FAILED is a job refused before
+# anything was sent (Odoo-side validation, too large for one request).
 TRANSITIONS = {
-    PENDING: frozenset({RUNNING, CANCELLED}),
-    RUNNING: frozenset({DONE, FAILED, PENDING}),
+    PENDING: frozenset({RUNNING, WAITING, FAILED, CANCELLED}),
+    WAITING: frozenset({PENDING, CANCELLED}),
+    RUNNING: frozenset({DONE, FAILED, PENDING, WAITING}),
     FAILED: frozenset({PENDING, CANCELLED}),
     DONE: frozenset(),
     CANCELLED: frozenset(),
@@ -25,7 +32,9 @@ TRANSITIONS = {
 
 # States that still hold a record back: a later change of the same record, or a
 # document that needs this record in Xero first, must wait while one of these exists.
-BLOCKING_STATES = frozenset({PENDING, RUNNING, FAILED})
+BLOCKING_STATES = frozenset({PENDING, WAITING, RUNNING, FAILED})
+# What a person may still cancel.
+CANCELLABLE_STATES = frozenset({PENDING, WAITING, FAILED})
 
 
 class InvalidTransition(ValueError):

@@ -36,6 +36,7 @@ def test_an_update_never_shares_a_batch_with_or_overtakes_its_creation():
     assert [b.job_ids for b in plan.batches] == [(10, 12)]
     assert [w.job_id for w in plan.waiting] == [11]
     assert "earlier change" in plan.waiting[0].reason
+    assert plan.waiting[0].blocker_id == 10
 
 
 def test_failed_earlier_change_holds_back_later_changes_of_the_same_record():
@@ -54,9 +55,11 @@ def test_documents_wait_for_pending_or_failed_prerequisites_transitively():
     ]
     plan = plan_batches(jobs)
     assert [b.job_ids for b in plan.batches] == [(4,)]
-    reasons = dict(plan.waiting)
+    reasons = {w.job_id: w.reason for w in plan.waiting}
     assert set(reasons) == {2, 3}
     assert "partner,1" in reasons[2] and "move,1" in reasons[3]
+    # Each waiting job names the job it waits for, so it can be released when that one is.
+    assert {w.job_id: w.blocker_id for w in plan.waiting} == {2: 1, 3: 2}
 
 
 def test_prerequisite_in_another_tenant_does_not_block():
