@@ -23,5 +23,10 @@
         "views/stock_picking_views.xml",
         "views/clarus_xero_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "clarus_xero_connector/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
 }

@@ -5,3 +5,4 @@ from . import test_reliability
 from . import test_webhooks
 from . import test_shipments
 from . import test_ui
+from . import test_tours

@@ -13,11 +13,23 @@ class ClarusXeroTenantWizard(models.TransientModel):
 
     @api.model
     def _tenant_selection(self):
-        conn = self.env["clarus.xero.connection"].browse(
-            self.env.context.get("default_connection_id")
-        ).exists()
-        return [(t["tenantId"], t.get("tenantName") or t["tenantId"])
-                for t in (conn.available_tenants or [])]
+        """The organisations offered by the connections waiting for a choice.
+
+        The web client describes the field without the action's context, so the choices
+        cannot depend on it: they come from every connection of the user's companies
+        that waits for a choice (usually one). Confirming checks that the organisation
+        belongs to the wizard's own connection."""
+        Connection = self.env["clarus.xero.connection"]
+        conns = Connection.browse(self.env.context.get("default_connection_id")).exists()
+        conns |= Connection.search(
+            [("state", "=", "choose_tenant"), ("company_id", "in", self.env.companies.ids)]
+        )
+        choices = {}
+        for conn in conns:
+            for tenant in conn.available_tenants or []:
+                choices.setdefault(tenant["tenantId"], tenant.get("tenantName")
+                                   or tenant["tenantId"])
+        return list(choices.items())
 
     def action_confirm(self):
         self.ensure_one()
