@@ -8,6 +8,7 @@ class ClarusShipmentLabelLine(models.Model):
 
     label_id = fields.Many2one(
         "clarus.shipment.label", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="label_id.company_id", store=True, index=True)
     sale_line_id = fields.Many2one("sale.order.line", string="Order Line", readonly=True)
     product_id = fields.Many2one("product.product", required=True, readonly=True)
     description = fields.Char(readonly=True)

@@ -4,3 +4,4 @@ from . import test_bad_input
 from . import test_shipping
 from . import test_concurrency
 from . import test_tours
+from . import test_security

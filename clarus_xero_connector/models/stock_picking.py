@@ -23,7 +23,9 @@ class StockPicking(models.Model):
         done = self.filtered(lambda p: p.state == "done" and p.picking_type_code == "outgoing"
                              and p.carrier_tracking_ref and not p.clarus_xero_no_sync)
         Job = self.env["clarus.xero.job"].sudo()
-        for invoice in done._clarus_xero_invoices():
+        # Whoever enters the tracking reference (a stock user, who cannot read invoices)
+        # still gets it to Xero: the invoices are looked up as superuser.
+        for invoice in done.sudo()._clarus_xero_invoices():
             conn = self.env["clarus.xero.connection"].sudo()._for_company(invoice.company_id)
             if conn.state in ("connected", "needs_reauth") and Job.search_count([
                 ("res_model", "=", "account.move"), ("res_id", "=", invoice.id),
