@@ -1,4 +1,5 @@
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 import requests
@@ -8,6 +9,7 @@ from xero_python.exceptions import HTTPStatusException
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.orm.environments import Transaction
 
 from clarus_sync_engine import client as xero_client
 from clarus_sync_engine import oauth, retry, tokens
@@ -15,11 +17,12 @@ from clarus_sync_engine.retry import InvalidGrant
 
 
 class TokenRefreshedElsewhere(Exception):
-    """Another worker refreshed the token meanwhile: retry in a new transaction."""
+    """Another worker is refreshing (or just refreshed) the token: retry in a new transaction."""
 
 
 # What can go wrong talking to the token endpoint, besides a refused grant.
-TOKEN_ERRORS = (tokens.TokenRefreshError, oauth.OAuthFlowError, requests.RequestException)
+TOKEN_ERRORS = (tokens.TokenRefreshError, oauth.OAuthFlowError, requests.RequestException,
+                TokenRefreshedElsewhere)
 # What a call to Xero can raise when Xero refuses, fails or cannot be reached: shown to
 # the user as a message, never as a traceback.
 XERO_CALL_ERRORS = (InvalidGrant, HTTPStatusException, OSError, urllib3.exceptions.HTTPError,
@@ -33,6 +36,14 @@ DEFAULT_SCOPE = (
 # that dies on the way.
 REFRESH_MARGIN = timedelta(seconds=120)
 SECRET_GROUP = "base.group_system"
+# Where the client secret and the tokens are sent: changing any of these asks for a fresh
+# consent, so that no secret ever goes to a new address on the strength of an old one.
+URL_FIELDS = ("api_base_url", "identity_base_url", "login_base_url")
+TOKEN_VALUES_CLEARED = {"access_token": False, "refresh_token": False,
+                        "token_expires_at": False, "oauth_state": False,
+                        "oauth_code_verifier": False, "oauth_user_id": False}
+# How long a refresh waits for another worker's refresh of the same connection.
+REFRESH_LOCK_TIMEOUT = "60s"
 
 
 class ClarusXeroConnection(models.Model):
@@ -58,11 +69,15 @@ class ClarusXeroConnection(models.Model):
         required=True,
         tracking=True,
     )
-    # Where to reach Xero: the real service or any Xero-compatible server.
-    api_base_url = fields.Char(required=True, default="https://api.xero.com")
-    identity_base_url = fields.Char(required=True, default="https://identity.xero.com")
-    login_base_url = fields.Char(required=True, default="https://login.xero.com")
-    scope = fields.Char(required=True, default=DEFAULT_SCOPE)
+    # Where to reach Xero: the real service or any Xero-compatible server. Administrators
+    # only: whoever sets these chooses where the client secret and the tokens go.
+    api_base_url = fields.Char(
+        required=True, default="https://api.xero.com", groups=SECRET_GROUP)
+    identity_base_url = fields.Char(
+        required=True, default="https://identity.xero.com", groups=SECRET_GROUP)
+    login_base_url = fields.Char(
+        required=True, default="https://login.xero.com", groups=SECRET_GROUP)
+    scope = fields.Char(required=True, default=DEFAULT_SCOPE, groups=SECRET_GROUP)
 
     client_id = fields.Char(groups=SECRET_GROUP)
     client_secret = fields.Char(groups=SECRET_GROUP)
@@ -72,6 +87,8 @@ class ClarusXeroConnection(models.Model):
     token_expires_at = fields.Datetime(groups=SECRET_GROUP, copy=False)
     oauth_state = fields.Char(groups=SECRET_GROUP, copy=False)
     oauth_code_verifier = fields.Char(groups=SECRET_GROUP, copy=False)
+    # Who started the authorisation: only they may complete it.
+    oauth_user_id = fields.Many2one("res.users", groups=SECRET_GROUP, copy=False)
     available_tenants = fields.Json(copy=False)
 
     tenant_id = fields.Char("Xero Tenant ID", copy=False, tracking=True)
@@ -110,6 +127,36 @@ class ClarusXeroConnection(models.Model):
         "A company can have only one active Xero connection.",
     )
 
+    def write(self, vals):
+        """A new address for Xero drops the tokens and asks for a fresh consent."""
+        moved = self.browse()
+        if any(name in vals for name in URL_FIELDS):
+            moved = self.sudo().filtered(lambda conn: any(
+                name in vals and (vals[name] or False) != (conn[name] or False)
+                for name in URL_FIELDS))
+        result = super().write(vals)
+        if moved:
+            moved._forget_tokens_after_url_change()
+        return result
+
+    def _forget_tokens_after_url_change(self):
+        reauth = self.filtered(lambda conn: conn.state != "draft")
+        # Neither write names an address: this does not come back here.
+        self.write(TOKEN_VALUES_CLEARED)
+        if reauth:
+            reauth.write({
+                "state": "needs_reauth",
+                "last_error": self.env._(
+                    "The Xero addresses of this connection changed: its tokens were dropped. "
+                    "Click 'Connect to Xero' to authorise again; nothing is sent until then."),
+            })
+        self.env["account.move"].invalidate_model(
+            ["clarus_xero_connection_id", "clarus_xero_needs_reauth"])
+        for conn in self:
+            conn.message_post(body=self.env._(
+                "Xero addresses changed by %s: tokens dropped, re-authorisation needed.",
+                self.env.user.name))
+
     # ------------------------------------------------------------------ OAuth
 
     def _redirect_uri(self):
@@ -124,7 +171,8 @@ class ClarusXeroConnection(models.Model):
             raise UserError(self.env._("Enter the Xero app's client ID before connecting."))
         verifier = oauth.new_code_verifier()
         state = f"{self.id}.{secrets.token_urlsafe(24)}"
-        conn.write({"oauth_state": state, "oauth_code_verifier": verifier})
+        conn.write({"oauth_state": state, "oauth_code_verifier": verifier,
+                    "oauth_user_id": self.env.uid})
         url = oauth.authorization_url(
             f"{conn.login_base_url.rstrip('/')}/identity/connect/authorize",
             conn.client_id, self._redirect_uri(), conn.scope, state, verifier,
@@ -156,7 +204,8 @@ class ClarusXeroConnection(models.Model):
             code_verifier=conn.oauth_code_verifier,
             token_url=conn._token_url(),
         )
-        conn.write({"oauth_state": False, "oauth_code_verifier": False})
+        conn.write({"oauth_state": False, "oauth_code_verifier": False,
+                    "oauth_user_id": False})
         conn._store_token(token)
         tenants = conn._gateway().connections()
         conn.available_tenants = tenants
@@ -210,40 +259,81 @@ class ClarusXeroConnection(models.Model):
     def _token_url(self):
         return f"{self.identity_base_url.rstrip('/')}/connect/token"
 
-    def _store_token(self, token):
+    def _token_values(self, token):
         expires_in = int(token.get("expires_in") or 1800)
-        self.sudo().write(
-            {
-                "access_token": token["access_token"],
-                "refresh_token": token.get("refresh_token") or self.sudo().refresh_token,
-                "token_expires_at": fields.Datetime.now() + timedelta(seconds=expires_in),
-                "last_refresh_at": fields.Datetime.now(),
-            }
-        )
+        return {
+            "access_token": token["access_token"],
+            "refresh_token": token.get("refresh_token") or self.sudo().refresh_token,
+            "token_expires_at": fields.Datetime.now() + timedelta(seconds=expires_in),
+            "last_refresh_at": fields.Datetime.now(),
+        }
+
+    def _store_token(self, token):
+        """Store a token in the current transaction (the first one, from the consent)."""
+        self.sudo().write(self._token_values(token))
+
+    def _store_sdk_token(self, token):
+        """Token saver for the SDK: a token the SDK refreshed itself is committed at once."""
+        self.ensure_one()
+        with self._refresh_cursor() as own:
+            own._lock_for_refresh()
+            own._store_token(token)
+            values = own._token_state()
+        self._adopt_token_state(values)
+
+    @contextmanager
+    def _refresh_cursor(self):
+        """This connection (sudo) in a transaction of its own, committed on success.
+
+        Xero rotates refresh tokens: once Xero has answered a refresh, the old token is
+        gone, so the new one must be stored whatever happens to the caller's transaction
+        (an import that fails, a cron that rolls back).
+        """
+        with self.env.registry.cursor() as cr:
+            # The caller's registry, not a fresh look-up (which takes the registry lock).
+            cr.transaction = Transaction(self.env.registry)
+            yield self.with_env(self.env(cr=cr, su=True))
+
+    def _token_state(self):
+        return {name: self[name] for name in (
+            "access_token", "refresh_token", "token_expires_at", "last_refresh_at", "state",
+            "last_error")}
+
+    def _adopt_token_state(self, values):
+        """Show the caller what the refresh transaction committed.
+
+        The caller's snapshot may predate that commit: its cache gets the committed values
+        so that its next call uses the new access token.
+        """
+        self.env["account.move"].invalidate_model(
+            ["clarus_xero_connection_id", "clarus_xero_needs_reauth"])
+        self.sudo()._update_cache(values, validate=False)
 
     def _lock_for_refresh(self):
         """Row lock: one refresh at a time per connection, across workers.
 
-        A worker that waited while another one refreshed cannot see the new token from
-        its own snapshot (PostgreSQL says "could not serialize"): it gives way, and its
-        next transaction uses the token the other worker stored.
+        Taken in the refresh transaction (``_refresh_cursor``). A worker that waited while
+        another one refreshed cannot see the new token from its snapshot (PostgreSQL says
+        "could not serialize"): it gives way, and a new transaction sees the stored token.
         """
         try:
             with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT set_config('lock_timeout', %s, true)", [REFRESH_LOCK_TIMEOUT])
                 self.env.cr.execute(
                     "SELECT id FROM clarus_xero_connection WHERE id = %s FOR NO KEY UPDATE",
                     [self.id],
                     log_exceptions=False,  # an expected race, handled below
                 )
-        except pg_errors.SerializationFailure:
+        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
             raise TokenRefreshedElsewhere(self.name) from None
         self.invalidate_recordset()
 
     def _ensure_fresh_token(self, force=False):
         """Return a valid access token, refreshing under the row lock when due.
 
-        The caller commits soon after (the push cron does): the rotated refresh token
-        must be durable, and the lock is held until then.
+        The refresh and the storing of the rotated refresh token commit in a transaction
+        of their own, whatever the caller does afterwards.
         """
         self.ensure_one()
         conn = self.sudo()
@@ -251,18 +341,36 @@ class ClarusXeroConnection(models.Model):
             raise InvalidGrant(conn.last_error or "re-authorisation needed")
         if not force and conn._token_is_fresh():
             return conn.access_token
-        conn._lock_for_refresh()
-        if not force and conn._token_is_fresh():
-            return conn.access_token  # another worker refreshed while we waited
+        # The refresh transaction reads the row as stored: flush what the caller changed.
+        conn.flush_recordset()
         try:
-            token = tokens.refresh_token(
-                conn.client_id, conn.client_secret, conn.refresh_token, conn._token_url()
-            )
-        except InvalidGrant as exc:
-            conn._mark_needs_reauth(str(exc))
-            raise
-        conn._store_token(token)
-        return conn.access_token
+            values, refused = conn._refresh_committed(force)
+        except TokenRefreshedElsewhere:
+            # Another worker refreshed meanwhile: a new transaction sees its token.
+            values, refused = conn._refresh_committed(False)
+        conn._adopt_token_state(values)
+        if refused:
+            raise refused
+        return values["access_token"]
+
+    def _refresh_committed(self, force):
+        """Refresh in the refresh transaction; returns (committed values, refusal or None)."""
+        refused = None
+        with self._refresh_cursor() as own:
+            own._lock_for_refresh()
+            if own.state == "needs_reauth":
+                refused = InvalidGrant(own.last_error or "re-authorisation needed")
+            elif force or not own._token_is_fresh():
+                try:
+                    token = tokens.refresh_token(
+                        own.client_id, own.client_secret, own.refresh_token, own._token_url())
+                except InvalidGrant as exc:
+                    own._mark_needs_reauth(str(exc))
+                    refused = exc
+                else:
+                    own._store_token(token)
+            values = own._token_state()
+        return values, refused
 
     def _token_is_fresh(self):
         return bool(
@@ -323,7 +431,7 @@ class ClarusXeroConnection(models.Model):
             conn.client_id,
             conn.client_secret,
             token_getter=conn._token_dict,
-            token_saver=conn._store_token,
+            token_saver=conn._store_sdk_token,
             api_base_url=conn.api_base_url.rstrip("/"),
             identity_base_url=conn.identity_base_url.rstrip("/"),
             timeout=(10, max(conn.request_timeout, 1)),

@@ -41,7 +41,9 @@ class TestConnection(XeroEmulatorCase):
         self.assertEqual(conn.state, "connected")
 
     def test_unreachable_xero_gives_a_message_not_a_traceback(self):
-        self.connection.write({"api_base_url": "http://127.0.0.1:9", "request_timeout": 2})
+        # Xero drops every connection (a new address would ask for consent first).
+        self.control("POST", "/faults", {"mode": "drop"})
+        self.connection.request_timeout = 2
         with self.assertRaisesRegex(UserError, "Xero did not answer the import"):
             self.connection.action_import_reference_data()
 

@@ -239,6 +239,8 @@ class TestReliability(XeroEmulatorCase):
 
 @tagged("post_install", "-at_install")
 class TestConcurrentRefresh(XeroEmulatorCase):
+    registry_test_mode = False  # four real transactions race
+
     def test_four_workers_refresh_once(self):
         # Committed data, so that four real transactions can race for it.
         with self.registry.cursor() as cr:
