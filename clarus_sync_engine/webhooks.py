@@ -15,6 +15,9 @@ Event = namedtuple(
     "Event", "tenant_id category event_type resource_id resource_url event_date tenant_type"
 )
 
+# What an event must carry to be stored and read back.
+REQUIRED_EVENT_KEYS = ("tenantId", "eventCategory", "resourceId", "eventDateUtc")
+
 
 def expected_signature(raw_body, key):
     """The signature Xero would send for ``raw_body``."""
@@ -46,6 +49,10 @@ def parse_events(raw_body):
     for item in data.get("events") or ():
         if not isinstance(item, dict):
             raise ValueError("A webhook event is not an object.")
+        missing = [key for key in REQUIRED_EVENT_KEYS
+                   if not isinstance(item.get(key), str) or not item.get(key)]
+        if missing:
+            raise ValueError("A webhook event lacks %s." % ", ".join(missing))
         events.append(Event(
             tenant_id=item.get("tenantId"),
             category=(item.get("eventCategory") or "").upper(),

@@ -69,6 +69,17 @@ def test_parse_events_and_intent_to_receive():
         parse_events(b"<html>")
 
 
+@pytest.mark.parametrize("missing", ["tenantId", "eventCategory", "resourceId", "eventDateUtc"])
+def test_an_event_without_what_is_stored_is_refused_whole(missing):
+    good = {"tenantId": "t-1", "eventCategory": "INVOICE", "eventType": "UPDATE",
+            "resourceId": "abc", "eventDateUtc": "2026-11-23T10:00:00"}
+    bad = dict(good)
+    bad[missing] = None
+    body = json.dumps({"events": [good, bad]}).encode()
+    with pytest.raises(ValueError, match=missing):
+        parse_events(body)
+
+
 def _element(name, number, email=None):
     element = {"Name": name, "ContactNumber": number}
     if email:
