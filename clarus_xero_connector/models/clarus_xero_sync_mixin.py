@@ -46,7 +46,7 @@ class ClarusXeroSyncedMixin(models.AbstractModel):
         jobs_by_id = self._clarus_xero_jobs_by_record()
         bindings = self.env["clarus.xero.binding"].sudo().search(
             [("res_model", "=", self._name), ("res_id", "in", self.ids),
-             ("company_id", "in", self.env.companies.ids)]
+             ("company_id", "in", self._clarus_xero_visible_company_ids())]
         )
         binding_by_id = {b.res_id: b for b in bindings}
         for record in self:
@@ -61,6 +61,10 @@ class ClarusXeroSyncedMixin(models.AbstractModel):
             record.clarus_xero_job_count = len(jobs)
             record.clarus_xero_sync_state = record._clarus_xero_sync_state(binding, jobs, failed)
 
+    def _clarus_xero_visible_company_ids(self):
+        """The companies whose Xero status this user may see: those selected and allowed."""
+        return (self.env.companies & self.env.user.company_ids).ids
+
     def _clarus_xero_sync_state(self, binding, jobs, failed):
         if self.clarus_xero_no_sync:
             return "excluded"
@@ -74,8 +78,12 @@ class ClarusXeroSyncedMixin(models.AbstractModel):
         result = {}
         if not self.ids:
             return result
+        # Jobs are read as superuser for speed, so the company filter is explicit: a
+        # customer or product shared between companies shows only the jobs (and error
+        # texts) of the companies this user works in.
         jobs = self.env["clarus.xero.job"].sudo().search(
-            [("res_model", "=", self._name), ("res_id", "in", self.ids)], order="id desc"
+            [("res_model", "=", self._name), ("res_id", "in", self.ids),
+             ("company_id", "in", self._clarus_xero_visible_company_ids())], order="id desc"
         )
         for job in jobs:
             result.setdefault(job.res_id, self.env["clarus.xero.job"].sudo())
