@@ -78,6 +78,8 @@ class ClarusXeroJob(models.Model):
         "This record already waits in the Xero export queue.",
     )
     _claim_idx = models.Index("(connection_id, state, priority, id)")
+    # The planner looks jobs up by record: (res_model, res_id) pairs.
+    _record_idx = models.Index("(res_model, res_id)")
 
     @api.depends("kind", "record_name")
     def _compute_display_name(self):
