@@ -380,8 +380,7 @@ def prepare_sample(registry, emulator, conn_id, moves, sample):
         emulator.control("POST", "/reset", {"seed": True})
         connect(env, emulator, conn.company_id)
         sample_moves = env["account.move"].browse(moves.ids[:sample])
-        for move in sample_moves:
-            move._clarus_xero_enqueue_on(conn)
+        sample_moves._clarus_xero_enqueue_on(conn)
         cr.commit()
         partners = sample_moves.partner_id.commercial_partner_id
         products = sample_moves._clarus_xero_products()

@@ -10,6 +10,7 @@ from . import clarus_xero_document
 from . import clarus_xero_push
 from . import clarus_xero_webhook_event
 from . import account_move
+from . import account_move_line
 from . import res_partner
 from . import product_product
 from . import sale_order

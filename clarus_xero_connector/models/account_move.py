@@ -1,19 +1,11 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from .clarus_xero_document import LINE_FIELDS_SENT, MOVE_FIELDS_SENT, fields_not_sent
 from .clarus_xero_job import SYNC_CONTEXT_KEY
 
 SALES_TYPES = ("out_invoice", "out_refund")
-# Fields that may still change on an exported invoice: payment and messaging state,
-# which Xero does not hold or which Odoo computes itself.
-LOCK_FREE_FIELDS = frozenset({
-    "payment_state", "amount_residual", "amount_residual_signed", "message_main_attachment_id",
-    "is_move_sent", "sending_data", "invoice_pdf_report_id", "invoice_pdf_report_file",
-    "activity_ids", "message_ids", "message_follower_ids", "clarus_xero_no_sync",
-    "clarus_xero_no_sync_reason", "access_token", "payment_reference", "narration",
-    "matched_payment_ids", "reconciled_payment_ids", "is_manually_modified",
-    "needed_terms_dirty", "preferred_payment_method_line_id",
-})
+LINE_COMMAND_FIELDS = ("invoice_line_ids", "line_ids")
 
 
 class AccountMove(models.Model):
@@ -43,13 +35,14 @@ class AccountMove(models.Model):
         """Queue posted customer invoices and credit notes, in the posting transaction."""
         if self.env.context.get(SYNC_CONTEXT_KEY):
             return
-        for move in self.filtered(lambda m: m.move_type in SALES_TYPES and m.state == "posted"):
-            if move._clarus_xero_excluded():
-                continue
-            conn = self.env["clarus.xero.connection"].sudo()._for_company(move.company_id)
+        moves = self.filtered(lambda m: m.move_type in SALES_TYPES and m.state == "posted")
+        Connection = self.env["clarus.xero.connection"].sudo()
+        for company, company_moves in moves.grouped("company_id").items():
+            conn = Connection._for_company(company)
             if not conn or conn.state not in ("connected", "needs_reauth"):
                 continue
-            move._clarus_xero_enqueue_on(conn)
+            company_moves.filtered(lambda m: not m._clarus_xero_excluded()) \
+                ._clarus_xero_enqueue_on(conn)
 
     @api.model
     def _clarus_xero_queue_backlog(self, connection):
@@ -76,25 +69,43 @@ class AccountMove(models.Model):
         )
 
     def _clarus_xero_enqueue_on(self, conn):
-        Job = self.env["clarus.xero.job"].sudo()
-        partner = self.partner_id.commercial_partner_id
-        depends = []
-        if not partner._clarus_xero_binding(conn):
-            Job._enqueue(conn, partner, "contact")
-        depends.append(f"res.partner,{partner.id}")
-        for product in self._clarus_xero_products():
-            if not product._clarus_xero_binding(conn):
-                Job._enqueue(conn, product, "item")
-            depends.append(f"product.product,{product.id}")
+        """Queue these documents, and the customers and items Xero does not hold yet,
+        in one statement (with one binding look-up for all of them)."""
+        if not self:
+            return self.env["clarus.xero.job"]
+        # In id order: transactions queueing the same customers lock them in one order.
+        partners = self.partner_id.commercial_partner_id.sorted("id")
+        products = self._clarus_xero_products().sorted("id")
+        bound = {
+            (binding.res_model, binding.res_id)
+            for binding in self.env["clarus.xero.binding"].sudo().search_fetch([
+                ("connection_id", "=", conn.id),
+                ("res_model", "in", ["res.partner", "product.product"]),
+                ("res_id", "in", partners.ids + products.ids),
+            ], ["res_model", "res_id"])
+        }
+        rows = [(record, kind, (), 10)
+                for records, kind in ((partners, "contact"), (products, "item"))
+                for record in records if (record._name, record.id) not in bound]
+        for move in self:
+            rows += move._clarus_xero_job_rows()
+        return self.env["clarus.xero.job"].sudo()._enqueue_many(conn, rows)
+
+    def _clarus_xero_job_rows(self):
+        """The document's own jobs: itself, its allocation, its shipment note."""
+        self.ensure_one()
+        depends = [f"res.partner,{self.partner_id.commercial_partner_id.id}"]
+        depends += [f"product.product,{product.id}" for product in self._clarus_xero_products()]
         kind = "invoice" if self.move_type == "out_invoice" else "credit_note"
         origin = self.reversed_entry_id
         if kind == "credit_note" and origin:
             depends.append(f"account.move,{origin.id}")
-        Job._enqueue(conn, self, kind, depends_on=depends)
+        rows = [(self, kind, depends, 10)]
         if kind == "credit_note" and origin and origin.move_type == "out_invoice":
-            Job._enqueue(conn, self, "allocation", depends_on=[f"account.move,{origin.id}"])
+            rows.append((self, "allocation", [f"account.move,{origin.id}"], 10))
         if kind == "invoice" and self._clarus_xero_shipments():
-            Job._enqueue(conn, self, "history")
+            rows.append((self, "history", (), 10))
+        return rows
 
     def _clarus_xero_products(self):
         """Products that become Xero items: those with an internal reference."""
@@ -117,25 +128,71 @@ class AccountMove(models.Model):
 
     # ------------------------------------------------------- lock after export
 
-    def _clarus_xero_locked(self):
-        return self.filtered(
-            lambda m: m.clarus_xero_connection_id.lock_after_export
-            and m._clarus_xero_binding(m.clarus_xero_connection_id)
-        )
+    @api.model
+    def _clarus_xero_sent_fields_in(self, vals):
+        """``(model, field)`` pairs of ``vals`` that Xero holds a copy of. Lines are
+        changed through commands: only updates of fields not sent leave them alone."""
+        changed = {("account.move", name) for name in MOVE_FIELDS_SENT.intersection(vals)
+                   if name not in LINE_COMMAND_FIELDS}
+        for name in LINE_COMMAND_FIELDS:
+            for command in vals.get(name) or ():
+                if isinstance(command, (list, tuple)) and command[0] == Command.UPDATE:
+                    changed |= {("account.move.line", line_field)
+                                for line_field in LINE_FIELDS_SENT.intersection(command[2])}
+                else:
+                    changed.add(("account.move", name))
+        return changed
 
-    def _clarus_xero_check_unlocked(self, what):
-        locked = self._clarus_xero_locked()
-        if locked:
-            raise UserError(self.env._(
-                "%(moves)s is already in Xero and locked: it %(what)s. Correct it with a "
-                "credit note.", moves=", ".join(locked.mapped("name")), what=what,
-            ))
+    def _clarus_xero_locked(self, changed):
+        """The posted customer documents in Xero whose connection locks them and sends one
+        of the ``changed`` fields. Anything else is filtered out before the one look-up."""
+        sales = self.filtered(lambda m: m.state == "posted" and m.move_type in SALES_TYPES)
+        if not sales or not changed:
+            return self.browse()
+        self.env["clarus.xero.binding"].flush_model()
+        self.env["clarus.xero.connection"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT binding.res_id, conn.company_id, conn.tracking_source,
+                   conn.include_product_description
+              FROM clarus_xero_binding binding
+              JOIN clarus_xero_connection conn ON conn.id = binding.connection_id
+             WHERE binding.res_model = 'account.move' AND binding.res_id = ANY(%s)
+               AND conn.active AND conn.lock_after_export
+            """,
+            [sales.ids],
+        )
+        locked_ids = {
+            res_id for res_id, company_id, tracking_source, with_description
+            in self.env.cr.fetchall()
+            if changed - fields_not_sent(tracking_source, with_description)
+            and sales.browse(res_id).company_id.id == company_id
+        }
+        return sales.filtered(lambda m: m.id in locked_ids)
+
+    def _clarus_xero_check_unlocked(self, changed, what=None):
+        locked = self._clarus_xero_locked(changed)
+        if not locked:
+            return
+        if what is None:
+            labels = sorted({
+                self.env[model]._fields[name]._description_string(self.env)
+                for model, name in changed if name in self.env[model]._fields
+            })
+            what = self.env._("cannot be changed (%s is sent to Xero)", ", ".join(labels))
+        raise UserError(self.env._(
+            "%(moves)s is already in Xero and locked: it %(what)s. Correct it with a "
+            "credit note.", moves=", ".join(locked.mapped("name")), what=what,
+        ))
 
     def write(self, vals):
-        if not self.env.context.get(SYNC_CONTEXT_KEY) and set(vals) - LOCK_FREE_FIELDS:
-            self._clarus_xero_check_unlocked(self.env._("cannot be edited"))
+        if not self.env.context.get(SYNC_CONTEXT_KEY):
+            changed = self._clarus_xero_sent_fields_in(vals)
+            if changed:
+                self._clarus_xero_check_unlocked(changed)
         return super().write(vals)
 
     def button_draft(self):
-        self._clarus_xero_check_unlocked(self.env._("cannot go back to draft"))
+        self._clarus_xero_check_unlocked(
+            {("account.move", "state")}, self.env._("cannot go back to draft"))
         return super().button_draft()

@@ -2,6 +2,32 @@ from odoo import api, models
 
 from clarus_sync_engine import contacts, mapping
 
+# What ``_move_data`` and ``_line_data`` read: once a document is in Xero, these are the
+# fields that would make Odoo and Xero disagree if they changed (see account.move's lock).
+MOVE_FIELDS_SENT = frozenset({
+    "name", "move_type", "partner_id", "commercial_partner_id", "company_id", "currency_id",
+    "invoice_currency_rate", "invoice_date", "invoice_date_due", "invoice_payment_term_id",
+    "invoice_cash_rounding_id", "reversed_entry_id", "invoice_line_ids", "line_ids", "state",
+    "team_id",
+})
+LINE_FIELDS_SENT = frozenset({
+    "move_id", "display_type", "product_id", "name", "quantity", "price_unit", "discount",
+    "account_id", "tax_ids", "analytic_distribution", "sale_line_ids", "currency_id",
+})
+
+
+def fields_not_sent(tracking_source, include_product_description):
+    """``(model, field)`` pairs of the sets above that a connection with these settings
+    leaves out of the payload."""
+    skipped = set()
+    if tracking_source != "team":
+        skipped.add(("account.move", "team_id"))
+    if tracking_source != "analytic":
+        skipped.add(("account.move.line", "analytic_distribution"))
+    if not include_product_description:
+        skipped.add(("account.move.line", "name"))
+    return skipped
+
 
 class ClarusXeroDocument(models.AbstractModel):
     """Odoo records -> plain data -> Xero elements, for one connection.

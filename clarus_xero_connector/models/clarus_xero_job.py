@@ -1,9 +1,9 @@
+import json
 from datetime import timedelta
-
-from psycopg2 import IntegrityError
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL, plaintext2html
 
 from clarus_sync_engine import retry, states
 
@@ -99,35 +99,78 @@ class ClarusXeroJob(models.Model):
 
     @api.model
     def _enqueue(self, connection, record, kind, depends_on=(), priority=10):
-        """Queue ``record`` for export, coalescing with a job already waiting for it.
+        """Queue one record for export; see ``_enqueue_many``."""
+        return self._enqueue_many(connection, [(record, kind, depends_on, priority)])
 
-        Runs inside the business transaction (the outbox): if that rolls back, so does
-        the job. The partial unique index is the real dedupe under concurrency.
+    @api.model
+    def _enqueue_many(self, connection, rows):
+        """Queue ``(record, kind, depends_on, priority)`` rows for export: one statement.
+
+        Runs inside the business transaction (the outbox): if that rolls back, so do the
+        jobs. A job already pending for the same record and kind is coalesced: it takes
+        the new prerequisites and priority. The partial unique index decides, so two
+        transactions queueing the same record at once still leave one pending job.
         """
-        key = f"{connection.id}:{kind}:{record._name},{record.id}"
-        existing = self.search([("dedupe_key", "=", key), ("state", "=", states.PENDING)])
-        vals = {"depends_on": sorted(set(depends_on)), "priority": priority}
-        if existing:
-            existing.write(vals)
-            return existing
-        try:
-            with self.env.cr.savepoint():
-                job = self.create(
-                    dict(
-                        vals,
-                        connection_id=connection.id,
-                        res_model=record._name,
-                        res_id=record.id,
-                        record_name=record.display_name,
-                        kind=kind,
-                        dedupe_key=key,
-                    )
-                )
-        except IntegrityError:
-            # Another transaction queued the same record between our search and insert.
-            return self.search([("dedupe_key", "=", key), ("state", "=", states.PENDING)])
+        wanted = {}
+        for record, kind, depends_on, priority in rows:
+            key = f"{connection.id}:{kind}:{record._name},{record.id}"
+            wanted[key] = (record, kind, sorted(set(depends_on or ())), priority)
+        if not wanted:
+            return self.browse()
+        names = self._record_names([record for record, *_rest in wanted.values()])
+        payload = [
+            {"position": position, "dedupe_key": key, "res_model": record._name,
+             "res_id": record.id, "record_name": names[(record._name, record.id)],
+             "kind": kind, "priority": priority, "depends_on": depends}
+            for position, (key, (record, kind, depends, priority)) in enumerate(wanted.items())
+        ]
+        # Pending ORM changes to jobs must be in the table the statement reads.
+        self.flush_model()
+        now = self.env.cr.now()
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO clarus_xero_job (
+                connection_id, company_id, res_model, res_id, record_name, kind, state,
+                priority, attempts, next_attempt_at, dedupe_key, depends_on,
+                create_uid, create_date, write_uid, write_date)
+            SELECT %(conn)s, %(company)s, row.res_model, row.res_id, row.record_name,
+                   row.kind, %(pending)s, row.priority, 0, %(due)s, row.dedupe_key,
+                   row.depends_on, %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM jsonb_to_recordset(%(rows)s::jsonb) AS row(
+                   position int, dedupe_key varchar, res_model varchar, res_id int,
+                   record_name varchar, kind varchar, priority int, depends_on jsonb)
+             -- Ids in the caller's order: of two jobs on one record, the planner sends
+             -- the older first (a credit note before its allocation).
+             ORDER BY row.position
+            ON CONFLICT %(target)s DO UPDATE
+               SET depends_on = EXCLUDED.depends_on, priority = EXCLUDED.priority,
+                   record_name = EXCLUDED.record_name,
+                   write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+            RETURNING id
+            """,
+            conn=connection.id, company=connection.company_id.id, pending=states.PENDING,
+            now=now, due=fields.Datetime.now(), uid=self.env.uid, rows=json.dumps(payload),
+            # The conflict target is the dedupe index itself, so the two cannot drift apart.
+            target=SQL(type(self)._pending_uniq._index_definition),
+        ))
+        jobs = self.browse([row[0] for row in self.env.cr.fetchall()])
+        # Coalesced jobs were changed behind the ORM's back.
+        jobs.invalidate_recordset(
+            ["depends_on", "priority", "record_name", "write_uid", "write_date"])
         self._trigger_push_once()
-        return job
+        return jobs
+
+    @api.model
+    def _record_names(self, records):
+        """Display names of mixed records, computed per model in one go."""
+        names = {}
+        ids_by_model = {}
+        for record in records:
+            ids_by_model.setdefault(record._name, []).append(record.id)
+        for model, ids in ids_by_model.items():
+            for record in self.env[model].sudo().browse(ids):
+                names[(model, record.id)] = record.display_name
+        return names
 
     def _trigger_push_once(self):
         """Ask for a push run soon after this transaction commits: once, not per job."""
@@ -246,26 +289,47 @@ class ClarusXeroJob(models.Model):
 
     def _fail(self, category, message):
         """Final until someone acts: shown in the error center, on the record, as an activity."""
-        for job in self:
-            job._move_to(
-                states.FAILED, error_category=category, error_message=message,
-                error_hint=states.what_to_do(category), done_at=fields.Datetime.now(),
-            )
-            job._note_on_record(self.env._("Xero export failed: %s", message))
-            job._schedule_activity(message)
-
-    def _schedule_activity(self, message):
-        record = self._record()
-        if not record or not hasattr(record, "activity_schedule"):
-            return
-        user = getattr(record, "invoice_user_id", False) or getattr(record, "user_id", False) \
-            or self.env.user
-        record.sudo().activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=self.env._("Fix Xero export"),
-            note=message,
-            user_id=user.id,
+        failed = self._move_to(
+            states.FAILED, error_category=category, error_message=message,
+            error_hint=states.what_to_do(category), done_at=fields.Datetime.now(),
         )
+        body = self.env._("Xero export failed: %s", message)
+        for model, jobs in failed.grouped("res_model").items():
+            records = self.env[model].browse(set(jobs.mapped("res_id"))).exists()
+            if records and hasattr(records, "_message_log_batch"):
+                records._message_log_batch(dict.fromkeys(records.ids, body))
+            if records and hasattr(records, "activity_schedule"):
+                self._schedule_activity(records, message)
+
+    @api.model
+    def _schedule_activity(self, records, message):
+        """One open "Fix Xero export" activity per record: a record that fails again has
+        its activity's note brought up to date instead of getting a second one."""
+        summary = self.env._("Fix Xero export")
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        note = plaintext2html(message)
+        Activity = self.env["mail.activity"].sudo()
+        open_activities = Activity.search([
+            ("res_model", "=", records._name), ("res_id", "in", records.ids),
+            ("activity_type_id", "=", todo.id), ("automated", "=", True),
+            # The English summary too: a run in another language must find it.
+            ("summary", "in", list({summary, "Fix Xero export"})),
+        ])
+        open_activities.write({"note": note})
+        already = set(open_activities.mapped("res_id"))
+        model_id = self.env["ir.model"]._get_id(records._name)
+        today = fields.Date.context_today(self)
+        Activity.create([
+            {"res_model_id": model_id, "res_id": record.id, "activity_type_id": todo.id,
+             "summary": summary, "note": note, "automated": True, "date_deadline": today,
+             "user_id": self._responsible(record).id}
+            for record in records if record.id not in already
+        ])
+
+    def _responsible(self, record):
+        user = (getattr(record, "invoice_user_id", False) or getattr(record, "user_id", False)
+                or self.env.user)
+        return user if user._name == "res.users" else self.env.user
 
     def _retry_later(self, category, message, outcome_unknown=False, retry_after=None):
         """Temporary failure: back to pending after a jittered backoff, or failed at last."""

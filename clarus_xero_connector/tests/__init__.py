@@ -5,6 +5,7 @@ from . import test_reliability
 from . import test_webhooks
 from . import test_shipments
 from . import test_ui
+from . import test_costs
 from . import test_token_rollback
 from . import test_security
 from . import test_tours

@@ -142,7 +142,7 @@ class TestPushInvoices(XeroEmulatorCase):
         with self.assertRaisesRegex(UserError, "credit note"):
             move.button_draft()
         with self.assertRaisesRegex(UserError, "locked"):
-            move.write({"ref": "edited after export"})
+            move.write({"partner_id": self.partner_b.id})
         with self.assertRaises(UserError):
             move.unlink()
 
