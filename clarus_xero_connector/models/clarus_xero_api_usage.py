@@ -40,14 +40,18 @@ class ClarusXeroApiUsage(models.Model):
     def _usage_by_connection(self, connections):
         """Calls made today and the last remaining limits Xero reported, per connection."""
         today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        # In a form being edited the records are new ones: read the stored connection's
+        # usage (none for a connection not saved yet).
         calls = dict(self.sudo()._read_group(
-            [("connection_id", "in", connections.ids), ("create_date", ">=", today)],
+            [("connection_id", "in", connections._origin.ids), ("create_date", ">=", today)],
             ["connection_id"], ["calls:sum"],
         ))
         result = {}
         for conn in connections:
-            latest = self.sudo().search([("connection_id", "=", conn.id)], limit=1)
-            result[conn.id] = {"api_calls_today": calls.get(conn, 0),
+            origin = conn._origin
+            latest = self.sudo().search([("connection_id", "=", origin.id)], limit=1) \
+                if origin else self.browse()
+            result[conn.id] = {"api_calls_today": calls.get(origin, 0),
                                "day_limit_remaining": latest.day_remaining,
                                "minute_limit_remaining": latest.minute_remaining}
         return result
