@@ -179,13 +179,16 @@ class ClarusAllocationEngine(models.AbstractModel):
         return wanted
 
     @api.model
-    def _retry_exceptions(self, products):
-        """Stock of ``products`` arrived: try again the lines that were short of it."""
-        lines = self.env["sale.order.line"].search([
-            ("clarus_exception", "=", True),
-            ("product_id", "in", products.ids),
-            ("state", "=", "sale"),
-        ])
+    def _exception_lines_domain(self, products=None):
+        domain = Domain([("clarus_exception", "=", True), ("state", "=", "sale")])
+        if products is not None:
+            domain &= Domain("product_id", "in", products.ids)
+        return domain
+
+    @api.model
+    def _retry_exceptions(self, products=None):
+        """Try again the lines that were short (of ``products``, or of anything)."""
+        lines = self.env["sale.order.line"].search(self._exception_lines_domain(products))
         by_mode = lines.grouped(lambda ln: ln.order_id.clarus_allocation_mode)
         for mode, mode_lines in by_mode.items():
             moves = mode_lines.order_id.order_line.move_ids.filtered_domain(
@@ -204,6 +207,23 @@ class ClarusAllocationEngine(models.AbstractModel):
         if date_to:
             domain &= Domain("sale_line_id.order_id.date_order", "<=", date_to)
         return self.env["stock.move"].search(domain, order="id")
+
+    @api.model
+    def _trigger_retry(self, products):
+        """Stock of ``products`` arrived: retry the lines short of it after this
+        transaction, in the retry job's own, so that a receipt never waits for (or fails
+        because of) an allocation run."""
+        if self.env["sale.order.line"].search_count(
+                self._exception_lines_domain(products), limit=1):
+            self.env.ref("clarus_wms_allocation.clarus_allocation_retry_cron")._trigger()
+
+    @api.model
+    def _cron_retry_exceptions(self):
+        """Scheduled retry of the lines left short, run soon after stock arrives."""
+        self._retry_exceptions()
+        if self.env.context.get("cron_id"):
+            # One pass over the short lines is one unit of work.
+            self.env["ir.cron"]._commit_progress(1, remaining=0)
 
     @api.model
     def _cron_allocate(self):

@@ -29,6 +29,9 @@ class SaleOrderLine(models.Model):
     clarus_change_state = fields.Selection(
         CHANGE_STATES, string="Changed After Allocation", readonly=True, copy=False)
 
+    # Few lines are short at a time; receipts and the retry job look them up by product.
+    _clarus_exception_idx = models.Index("(product_id) WHERE clarus_exception IS TRUE")
+
     @api.depends("move_ids.clarus_allocated_qty", "move_ids.product_qty", "move_ids.state",
                  "move_ids.picking_type_id", "product_uom_id")
     def _compute_clarus_allocation(self):

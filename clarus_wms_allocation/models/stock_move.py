@@ -97,5 +97,5 @@ class StockMove(models.Model):
         incoming = self.filtered(
             lambda m: m.state == "done" and m.location_dest_usage == "internal")
         if incoming:
-            self.env["clarus.allocation.engine"]._retry_exceptions(incoming.product_id)
+            self.env["clarus.allocation.engine"]._trigger_retry(incoming.product_id)
         return res

@@ -46,6 +46,29 @@ class AllocationCase(TransactionCase):
             "inventory_quantity": on_hand + quantity,
         }).action_apply_inventory()
 
+    def _validate_receipt(self, product, quantity, warehouse=None):
+        """Stock arriving from a supplier: a receipt, validated."""
+        warehouse = warehouse or self.warehouse
+        picking = self.env["stock.picking"].create({
+            "picking_type_id": warehouse.in_type_id.id,
+            "location_id": self.env.ref("stock.stock_location_suppliers").id,
+            "location_dest_id": warehouse.lot_stock_id.id,
+            "move_ids": [Command.create({
+                "product_id": product.id, "product_uom_qty": quantity,
+                "location_id": self.env.ref("stock.stock_location_suppliers").id,
+                "location_dest_id": warehouse.lot_stock_id.id,
+            })],
+        })
+        picking.action_confirm()
+        picking.move_ids.write({"quantity": quantity, "picked": True})
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+        return picking
+
+    def _retry_short_lines(self):
+        """What the retry job does once the receipt's transaction has committed."""
+        self.env["clarus.allocation.engine"]._cron_retry_exceptions()
+
     def _order(self, lines, priority="0", warehouse=None, partner=None, date_order=None,
                commitment_date=None, confirm=True):
         order = self.env["sale.order"].create({

@@ -101,11 +101,38 @@ class TestAllocation(AllocationCase):
         self.assertIn(line, exceptions)
 
         self._receive(self.product_a, 3)
+        self._retry_short_lines()
         self.assertEqual(self._reserved(order, self.product_a), 3)
         self.assertTrue(line.clarus_exception, "still 2 short")
         self.assertEqual(line.clarus_shortfall_qty, 2)
 
         self._receive(self.product_a, 5)
+        self._retry_short_lines()
+        self.assertEqual(self._reserved(order, self.product_a), 5)
+        self.assertFalse(line.clarus_exception)
+        self.assertEqual(order.clarus_fulfilment_stage, "allocated")
+
+    def test_receipt_leaves_the_retry_to_its_own_job(self):
+        order = self._order([(self.product_a, 5)])
+        self._bulk()
+        line = self._line(order, self.product_a)
+        self.assertTrue(line.clarus_exception)
+        cron = self.env.ref("clarus_wms_allocation.clarus_allocation_retry_cron")
+        self.assertTrue(cron.active, "receipts rely on it")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        Trigger.search([("cron_id", "=", cron.id)]).unlink()
+
+        self._validate_receipt(self.product_b, 4)
+        self.assertFalse(Trigger.search_count([("cron_id", "=", cron.id)]),
+                         "nobody is short of that product")
+
+        self._validate_receipt(self.product_a, 5)
+        self.assertEqual(self._reserved(order, self.product_a), 0,
+                         "nothing is allocated inside the receipt's transaction")
+        self.assertTrue(line.clarus_exception)
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 1)
+
+        self._retry_short_lines()
         self.assertEqual(self._reserved(order, self.product_a), 5)
         self.assertFalse(line.clarus_exception)
         self.assertEqual(order.clarus_fulfilment_stage, "allocated")
