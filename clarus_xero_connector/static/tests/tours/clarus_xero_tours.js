@@ -192,7 +192,7 @@ registry.category("web_tour.tours").add("clarus_xero_connect", {
     ],
 });
 
-registry.category("web_tour.tours").add("clarus_xero_error_center_fix", {
+registry.category("web_tour.tours").add("clarus_xero_error_center", {
     url: "/odoo",
     steps: () => [
         ...openApp(),
@@ -240,12 +240,38 @@ registry.category("web_tour.tours").add("clarus_xero_error_center_fix", {
             content: "The job is in the export queue",
             trigger: ".o_data_row:has(.o_field_badge:contains('Pending'))",
         },
-    ],
-});
-
-registry.category("web_tour.tours").add("clarus_xero_error_center_done", {
-    url: "/odoo",
-    steps: () => [
+        // Retry wakes the scheduled action that pushes the queue. An administrator who
+        // does not want to wait runs it from Settings, Technical, Scheduled Actions.
+        {
+            content: "Go to the scheduled actions (developer mode)",
+            trigger: "body",
+            run: "goToUrl /odoo/action-base.ir_cron_act?debug=1",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Look for the Xero push",
+            trigger: ".o_searchview_input",
+            run: "edit Xero: push the export queue",
+        },
+        {
+            content: "Search",
+            trigger: ".o_searchview_input",
+            run: "press Enter",
+        },
+        {
+            content: "Open the Xero push",
+            trigger: ".o_data_row td[name=name]:contains('Xero: push the export queue')",
+            run: "click",
+        },
+        {
+            content: "Run it now",
+            trigger: ".o_form_view button[name=method_direct_trigger]",
+            run: "click",
+        },
+        {
+            content: "It ran",
+            trigger: ".o_form_view:not(:has(.o_form_dirty)) button[name=method_direct_trigger]:enabled",
+        },
         ...openApp(),
         ...openTopMenu("clarus_xero_job_errors_menu", "Unresolved Errors"),
         {
