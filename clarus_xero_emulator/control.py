@@ -4,7 +4,7 @@ import json
 
 from .common import Ctx, output
 from .faults import FaultError
-from .msjson import iso_utc
+from .msjson import date_to_ms, iso_utc, ms_date
 from .oauth import OAuthError, direct_token
 from .state import COLLECTIONS
 
@@ -123,11 +123,74 @@ def _list_tenants(store, query, body):
 
 
 def _add_client(store, query, body):
+    """Register an app; ``legacy: true`` = created before 2 March 2026 (broad scopes)."""
     if not body.get("client_id"):
         raise ValueError("client_id is required")
     store.add_client(body["client_id"], body.get("client_secret") or "",
-                     body.get("redirect_uris") or [])
-    return 200, {"client_id": body["client_id"]}
+                     body.get("redirect_uris") or [], legacy=bool(body.get("legacy")))
+    return 200, {"client_id": body["client_id"], "legacy": bool(body.get("legacy"))}
+
+
+def _org(store, body):
+    org = store.orgs.get(body.get("tenant_id") or "")
+    if org is None:
+        raise ValueError("unknown tenant_id %r" % body.get("tenant_id"))
+    return org
+
+
+def _set_lock_dates(store, query, body):
+    """{"tenant_id", "period_lock_date"?, "end_of_year_lock_date"?}: "YYYY-MM-DD" sets,
+    null clears, absent keeps. GET /Organisation then shows them (MS date form)."""
+    with store.lock:
+        org = _org(store, body)
+        for key, field in (("period_lock_date", "PeriodLockDate"),
+                           ("end_of_year_lock_date", "EndOfYearLockDate")):
+            if key not in body:
+                continue
+            if body[key] is None:
+                org.organisation.pop(field, None)
+            else:
+                org.organisation[field] = date_to_ms(body[key])
+        return 200, {"tenant_id": org.tenant_id,
+                     "PeriodLockDate": org.organisation.get("PeriodLockDate"),
+                     "EndOfYearLockDate": org.organisation.get("EndOfYearLockDate")}
+
+
+def _merge_contacts(store, query, body):
+    """{"tenant_id", "from_contact_id", "into_contact_id"}: as when a user merges contacts in
+    Xero, the first is ARCHIVED with MergedToContactID and its documents move to the second."""
+    with store.lock:
+        org = _org(store, body)
+        contacts = org.data["Contacts"]
+        source = contacts.get(body.get("from_contact_id") or "")
+        target = contacts.get(body.get("into_contact_id") or "")
+        if source is None or target is None or source is target:
+            raise ValueError("from_contact_id and into_contact_id must be two known contacts")
+        moved = 0
+        for coll in ("Invoices", "CreditNotes", "PurchaseOrders"):
+            for doc in org.data[coll].values():
+                if doc.get("Contact", {}).get("ContactID") == source["ContactID"]:
+                    doc["Contact"] = {"ContactID": target["ContactID"]}
+                    moved += 1
+        source.update(ContactStatus="ARCHIVED", MergedToContactID=target["ContactID"])
+        source["UpdatedDateUTC"] = ms_date(store.clock.now())
+        source["_updated"] = store.clock.now()
+        return 200, {"contact_id": source["ContactID"], "merged_to": target["ContactID"],
+                     "moved_documents": moved}
+
+
+def _disconnect(store, query, body):
+    """{"tenant_id", "client_id"?}: the organisation disconnects the app (every grant of
+    that client, or of every client); its calls then answer 403."""
+    with store.lock:
+        org = _org(store, body)
+        count = 0
+        for grant in store.grants.values():
+            if body.get("client_id") not in (None, grant["client_id"]):
+                continue
+            if grant["tenants"].pop(org.tenant_id, None) is not None:
+                count += 1
+        return 200, {"tenant_id": org.tenant_id, "disconnected_grants": count}
 
 
 _ROUTES = {
@@ -147,6 +210,9 @@ _ROUTES = {
     ("POST", "/tokens"): _issue_token,
     ("GET", "/tenants"): _list_tenants,
     ("POST", "/clients"): _add_client,
+    ("POST", "/lock-dates"): _set_lock_dates,
+    ("POST", "/merge-contacts"): _merge_contacts,
+    ("POST", "/disconnect"): _disconnect,
 }
 
 

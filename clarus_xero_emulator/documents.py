@@ -3,26 +3,23 @@
 from decimal import Decimal
 
 from .common import Invalid, elements_of, envelope, find_by_id, output, run_batch, touch
-from .lines import LINE_AMOUNT_TYPES, apply_stock, build_lines, check_stock, stock_moves
-from .msjson import date_to_ms, day_ms, dec, num
+from .doc_checks import (
+    check_due_date,
+    check_lock_dates,
+    checked_amount_types,
+    checked_currency,
+    checked_number,
+    checked_status,
+    checked_type,
+    numbered,
+    parsed_dates,
+)
+from .lines import apply_stock, build_lines, check_stock, stock_moves
+from .msjson import day_ms, dec, num
 from .parties import _apply_contact, active_contact_named
 from .reads import get_one, list_response
 from .state import new_id
 
-EDITABLE = {"DRAFT", "SUBMITTED"}
-TRANSITIONS = {
-    "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
-    "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
-    "AUTHORISED": {"AUTHORISED", "VOIDED"},
-}
-PO_TRANSITIONS = {
-    "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
-    "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
-    "AUTHORISED": {"AUTHORISED", "BILLED", "DELETED"},
-    "BILLED": {"BILLED", "AUTHORISED"},
-}
-DATE_KEYS = ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate", "DeliveryDate",
-             "ExpectedArrivalDate")
 COPY_KEYS = ("Reference", "BrandingThemeID", "Url", "SentToContact", "DeliveryAddress",
              "AttentionTo", "Telephone", "DeliveryInstructions")
 CROSS_RATES = {"NZD": 1.0, "AUD": 0.92, "USD": 0.6, "EUR": 0.55, "GBP": 0.47}
@@ -43,11 +40,6 @@ KINDS = {
     "PurchaseOrders": Kind("PurchaseOrders", "PurchaseOrderID", "PurchaseOrderNumber", None,
                            "Purchase Order", "PO", "Purchase Order"),
 }
-
-
-def _numbered(doc_type, kind):
-    """Whether this document's number is unique and auto-generated (sales side and POs)."""
-    return kind.types is None or doc_type in ("ACCREC", "ACCRECCREDIT")
 
 
 def _resolve_contact(ctx, ref, is_po, errors):
@@ -94,52 +86,21 @@ def _checked_draft(ctx, kind, el, existing):
     """Run the checks in Xero's order; clients show the first message, so order matters."""
     draft = _Draft(kind, existing)
     errors = []
-    draft.doc_type = _checked_type(kind, el, existing, errors)
-    draft.status = _checked_status(kind, el, existing, draft.old_status)
+    draft.doc_type = checked_type(kind, el, existing, errors)
+    draft.status = checked_status(kind, el, existing, draft.old_status)
     draft.contact, draft.new_contact_name = _checked_contact(ctx, draft, el, errors)
-    draft.dates = _parsed_dates(el, errors)
-    draft.amount_types = _checked_amount_types(el, existing, errors)
-    draft.currency = _checked_currency(ctx, el, existing, errors)
-    draft.number = _checked_number(ctx, kind, el, existing, draft.doc_type, errors)
+    draft.dates = parsed_dates(el, errors)
+    draft.default_date = day_ms(ctx.now)
+    draft.amount_types = checked_amount_types(el, existing, errors)
+    draft.currency = checked_currency(ctx, el, existing, errors)
+    draft.number = checked_number(ctx, kind, el, existing, draft.doc_type, errors)
     _check_lines(ctx, draft, el, errors)
+    check_due_date(draft, errors)
+    check_lock_dates(ctx, draft, errors)
     _check_stock_moves(ctx, draft, errors)
     if errors:
         raise Invalid(errors)
     return draft
-
-
-def _checked_type(kind, el, existing, errors):
-    """The document Type: required on creation, fixed afterwards; POs have none."""
-    doc_type = existing.get("Type") if existing else el.get("Type")
-    if kind.types is None:
-        doc_type = None
-    elif existing is None and doc_type not in kind.types:
-        errors.append("%s Type must be one of %s" % (kind.label, ", ".join(kind.types)))
-    elif existing is not None and el.get("Type") not in (None, existing["Type"]):
-        errors.append("The Type of an existing %s cannot be changed" % kind.label)
-    return doc_type
-
-
-def _checked_status(kind, el, existing, old_status):
-    """The requested status; an illegal one fails at once, before any other error is reported."""
-    status = el.get("Status") or old_status or "DRAFT"
-    invalid_status = "%s not of valid status for modification" % kind.label
-    if existing is None:
-        if status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
-            raise Invalid(["%s not of valid status for creation" % kind.label])
-        return status
-    allowed = (PO_TRANSITIONS if kind.types is None else TRANSITIONS).get(old_status, set())
-    if status not in allowed:
-        raise Invalid([invalid_status])
-    # Money already applied pins the document: it can be neither voided nor re-lined.
-    if _has_money_applied(existing) and (status == "VOIDED" or el.get("LineItems") is not None):
-        raise Invalid([invalid_status])
-    return status
-
-
-def _has_money_applied(rec):
-    return (rec.get("AmountPaid") or 0) or (rec.get("AmountCredited") or 0) or (
-        rec.get("Allocations") or rec.get("Payments"))
 
 
 def _checked_contact(ctx, draft, el, errors):
@@ -156,47 +117,6 @@ def _checked_contact(ctx, draft, el, errors):
     return contact, new_contact_name
 
 
-def _parsed_dates(el, errors):
-    dates = {}
-    for key in DATE_KEYS:
-        if el.get(key):
-            try:
-                dates[key] = date_to_ms(el[key])
-            except ValueError:
-                errors.append("'%s' is not a valid date for %s" % (el[key], key))
-    return dates
-
-
-def _checked_amount_types(el, existing, errors):
-    amount_types = el.get("LineAmountTypes") or (existing or {}).get("LineAmountTypes") \
-        or "Exclusive"
-    if amount_types not in LINE_AMOUNT_TYPES:
-        errors.append("LineAmountTypes '%s' is not valid" % amount_types)
-        amount_types = "Exclusive"
-    return amount_types
-
-
-def _checked_currency(ctx, el, existing, errors):
-    currency = str(el.get("CurrencyCode") or (existing or {}).get("CurrencyCode")
-                   or ctx.org.base_currency)
-    if currency not in ctx.data["Currencies"]:
-        errors.append("Organisation is not subscribed to currency %s" % currency)
-    return currency
-
-
-def _checked_number(ctx, kind, el, existing, doc_type, errors):
-    number = el.get(kind.number) if el.get(kind.number) else (existing or {}).get(kind.number)
-    if number and len(str(number)) > 255:
-        errors.append("%s number must not be more than 255 characters long" % kind.label)
-    if number and _numbered(doc_type, kind):
-        clash = next((d for d in ctx.data[kind.coll].values() if d is not existing
-                      and d.get("Type") == doc_type and d.get(kind.number) == number
-                      and d["Status"] != "DELETED"), None)
-        if clash:
-            errors.append("%s # must be unique." % kind.label)
-    return number
-
-
 def _check_lines(ctx, draft, el, errors):
     """Price the lines, then apply the rules that depend on the target status."""
     existing = draft.existing
@@ -208,7 +128,7 @@ def _check_lines(ctx, draft, el, errors):
     sale = _is_sale(draft.doc_type)
     draft.lines, draft.sub_total, draft.total_tax, draft.total = build_lines(
         ctx, raw_lines, (existing or {}).get("LineItems"), draft.amount_types, sale, not sale,
-        errors)
+        errors, discounts_ok=draft.doc_type == "ACCREC")
     label = draft.kind.label
     if draft.status in ("SUBMITTED", "AUTHORISED") and not draft.lines and not errors:
         errors.append("%s must have at least one line item" % label)
@@ -274,7 +194,7 @@ def _record_to_write(ctx, draft):
                     "SentToContact": False})
         rec.update({"AmountCredited": 0.0, "CreditNotes": []} if kind.coll == "Invoices"
                    else {"Allocations": [], "AppliedAmount": 0.0})
-    if not number and _numbered(doc_type, kind):
+    if not number and numbered(doc_type, kind):
         number = _next_free_number(ctx, kind)
     ctx.data[kind.coll][rec[kind.id_field]] = rec
     return rec, number
@@ -369,7 +289,7 @@ def _find_for_upsert(ctx, coll, el):
     number = el.get(kind.number)
     if number and (kind.types is None or el.get("Type") in (None, kind.types[0])):
         return next((d for d in ctx.data[coll].values() if d.get(kind.number) == number
-                     and _numbered(d.get("Type"), kind) and d["Status"] != "DELETED"), None)
+                     and numbered(d.get("Type"), kind) and d["Status"] != "DELETED"), None)
     return None
 
 

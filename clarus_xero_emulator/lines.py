@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from .common import account_by_code, find_by_id, item_by_code, removed_account_message, tax_rate
 from .msjson import dec, num, q
+from .rules import DISCOUNT_REFUSED, check_line_account
 from .settings import find_option
 from .state import new_id
 
@@ -12,8 +13,10 @@ HUNDRED = Decimal(100)
 
 
 def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_to_inventory,
-                errors):
-    """Validate and price line items. Returns (lines, sub_total, total_tax, total)."""
+                errors, discounts_ok=False):
+    """Validate and price line items. Returns (lines, sub_total, total_tax, total).
+
+    ``discounts_ok`` is true for ACCREC invoices only (spec LineItem.DiscountRate)."""
     old_by_id = {line["LineItemID"]: line for line in old_lines or []}
     lines = []
     sub_total = total_tax = total = Decimal(0)
@@ -22,16 +25,14 @@ def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_
             errors.append("Line item %d must be an object" % (index + 1))
             continue
         line = _merged_line(raw, old_by_id.get(str(raw.get("LineItemID") or "")))
-        _fill_from_item(ctx, line, sale, purchase_tracked_to_inventory, errors)
-        _fill_from_account(ctx, line, errors)
-        rate = _tax_percent(ctx, line, errors)
+        rate = _coded_line(ctx, line, sale, purchase_tracked_to_inventory, errors)
         parsed = _parsed_amounts(ctx, line, index, errors)
         if parsed is None:
             continue
-        qty, unit, discount = parsed
-        if discount and not sale:
-            errors.append("Discounts can only be applied to sales transactions")
-        line_amount = q(qty * unit * (1 - discount / HUNDRED))
+        qty, unit, discount, discount_amount = parsed
+        if (discount or discount_amount) and not discounts_ok:
+            errors.append(DISCOUNT_REFUSED)
+        line_amount = q(qty * unit * (1 - discount / HUNDRED) - discount_amount)
         net, tax, gross = _split_tax(line, line_amount, rate, amount_types, index, errors)
         sub_total += net
         total += gross
@@ -40,9 +41,23 @@ def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_
                      "LineAmount": num(line_amount), "TaxAmount": num(tax)})
         if discount:
             line["DiscountRate"] = num(discount)
+        if discount_amount:
+            line["DiscountAmount"] = num(discount_amount)
         line["Tracking"] = _tracking(ctx, line.get("Tracking") or [], errors)
         lines.append(line)
     return lines, sub_total, total_tax, total
+
+
+def _coded_line(ctx, line, sale, purchase_tracked_to_inventory, errors):
+    """Fill account and tax from the item and account, check the pair; -> tax percent."""
+    _fill_from_item(ctx, line, sale, purchase_tracked_to_inventory, errors)
+    account = _fill_from_account(ctx, line, errors)
+    rate = _tax_percent(ctx, line, errors)
+    if account is not None:
+        # S28 and §8: the tax rate must apply to the account's class; system and BANK
+        # accounts refuse line coding.
+        check_line_account(account, tax_rate(ctx, line.get("TaxType")), errors)
+    return rate
 
 
 def _merged_line(raw, base):
@@ -98,8 +113,9 @@ def _fill_from_account(ctx, line, errors):
             errors.append(removed_account_message(line["AccountCode"]))
     if account is not None:
         line["AccountCode"], line["AccountID"] = account["Code"], account["AccountID"]
-        if not line.get("TaxType"):
-            line["TaxType"] = account.get("TaxType") or "NONE"
+        if not line.get("TaxType") and account.get("TaxType"):
+            line["TaxType"] = account["TaxType"]
+    return account
 
 
 def _tax_percent(ctx, line, errors):
@@ -115,7 +131,8 @@ def _tax_percent(ctx, line, errors):
 
 
 def _parsed_amounts(ctx, line, index, errors):
-    """-> (quantity, unit amount, discount %), or None after reporting a malformed number."""
+    """-> (quantity, unit amount, discount %, discount amount), or None after reporting a
+    malformed number."""
     try:
         qty = dec(line.get("Quantity"), "1")
         # A line sent with only a LineAmount is priced back from it.
@@ -125,10 +142,11 @@ def _parsed_amounts(ctx, line, index, errors):
             unit = dec(line.get("UnitAmount"), "0")
         unit = q(unit, ctx.unitdp)
         discount = dec(line.get("DiscountRate"), "0")
+        discount_amount = q(dec(line.get("DiscountAmount"), "0"))
     except ValueError as exc:
         errors.append("Line item %d: %s" % (index + 1, exc))
         return None
-    return qty, unit, discount
+    return qty, unit, discount, discount_amount
 
 
 def _split_tax(line, line_amount, rate, amount_types, index, errors):

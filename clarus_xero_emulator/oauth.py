@@ -13,6 +13,7 @@ import secrets
 import urllib.parse
 
 from .msjson import iso_utc
+from .scopes import scope_error
 from .state import new_id
 
 ACCESS_TTL = 1800
@@ -20,8 +21,9 @@ CODE_TTL = 300
 GRACE = 1800
 REFRESH_IDLE = 60 * 86400
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-DEFAULT_SCOPE = ("openid profile email offline_access accounting.transactions "
-                 "accounting.contacts accounting.settings")
+# The granular set an app created since 2 March 2026 asks for (XERO_API.md §1).
+DEFAULT_SCOPE = ("offline_access accounting.contacts accounting.settings accounting.invoices "
+                 "accounting.payments")
 
 
 class OAuthError(Exception):
@@ -69,8 +71,11 @@ def authorize(store, params):
     if params.get("response_type") != "code":
         return bounce({"error": "unsupported_response_type"})
     scope = (params.get("scope") or "").split()
-    if not scope:
-        return bounce({"error": "invalid_scope"})
+    # Unknown scopes, and broad scopes asked for by an app created on or after
+    # 2 March 2026, are refused as a redirect error (S4, S6; scopes.py).
+    error = scope_error(client, scope)
+    if error:
+        return bounce({"error": error})
     method = params.get("code_challenge_method")
     if params.get("code_challenge") and method not in (None, "S256"):
         return bounce({"error": "invalid_request",
@@ -259,5 +264,8 @@ def direct_token(store, client_id, tenant_ids=None, scope=None):
                                                                if t in store.orgs]
         scope_list = (scope or DEFAULT_SCOPE).split() if isinstance(scope or "", str) \
             else list(scope)
+        error = scope_error(store.clients[client_id], scope_list)
+        if error:
+            raise OAuthError(error)
         grant = new_grant(store, client_id, scope_list, tenants)
         return issue_tokens(store, grant)

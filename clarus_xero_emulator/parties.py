@@ -15,6 +15,7 @@ from .common import (
 )
 from .msjson import dec, num, q
 from .reads import get_one, list_response
+from .rules import EMAIL_INVALID, contact_name_key, email_valid
 from .state import new_id
 
 CONTACT_STATUSES = ("ACTIVE", "ARCHIVED", "GDPRREQUEST")
@@ -30,9 +31,11 @@ def name_taken_message(name):
 
 
 def active_contact_named(ctx, name, exclude=None):
-    low = name.strip().lower()
+    """The ACTIVE contact whose name equals ``name`` ignoring case and whitespace runs (S26)."""
+    key = contact_name_key(name)
     return next((c for c in ctx.data["Contacts"].values() if c is not exclude
-                 and c["ContactStatus"] == "ACTIVE" and c["Name"].strip().lower() == low), None)
+                 and c["ContactStatus"] == "ACTIVE" and contact_name_key(c["Name"]) == key),
+                None)
 
 
 def _validate_contact(ctx, el, existing):
@@ -58,6 +61,9 @@ def _validate_contact(ctx, el, existing):
     email = el.get("EmailAddress")
     if email and len(str(email)) > 255:
         errors.append("The email address must not be more than 255 characters long.")
+    elif email and not email_valid(email):
+        # S27: one valid address when sent; no lists, no junk (wording chosen, rules.py).
+        errors.append(EMAIL_INVALID)
     if errors:
         raise Invalid(errors)
 
@@ -77,6 +83,8 @@ def _apply_contact(ctx, el, existing):
 
 
 def save_contact(ctx, el, existing=None, upsert=False):
+    """PUT creates (a name clash is refused); POST without ContactID UPDATES the contact it
+    matches by ContactNumber or by Name, normalised as for uniqueness (S26)."""
     if existing is None and upsert:
         if el.get("ContactID"):
             existing = find_by_id(ctx, "Contacts", el["ContactID"])
@@ -161,6 +169,10 @@ def save_item(ctx, el, existing=None, upsert=False):
                       (existing or {}).get("InventoryAssetAccountCode"))
     if purchase is None and existing is not None:
         purchase = existing.get("PurchaseDetails")
+    if el.get("IsPurchased") is False:
+        # Spec Item.IsPurchased: set to false, PurchaseDetails and PurchaseDescription are
+        # nulled, so a tracked item loses the COGS account it needs (refused below).
+        purchase = None
     _check_inventory_tracking(ctx, el, existing, inv_code, purchase, errors)
     if errors:
         raise Invalid(errors)
@@ -215,7 +227,12 @@ def _check_inventory_tracking(ctx, el, existing, inv_code, purchase, errors):
             errors.append(removed_account_message(inv_code))
         elif acc["Type"] != "INVENTORY":
             errors.append("The InventoryAssetAccountCode must be an account of type INVENTORY.")
-        if not (purchase or {}).get("COGSAccountCode"):
+        # Spec Item.InventoryAssetAccountCode: "The COGSAccountCode in PurchaseDetails is
+        # also required to create a tracked item" (wording of both messages chosen).
+        if el.get("IsPurchased") is False:
+            errors.append("A tracked inventory item must be purchased: IsPurchased cannot be "
+                          "false while InventoryAssetAccountCode is set.")
+        elif not (purchase or {}).get("COGSAccountCode"):
             errors.append("A COGSAccountCode must be specified in PurchaseDetails for a tracked "
                           "inventory item.")
     if existing and existing.get("IsTrackedAsInventory") and "InventoryAssetAccountCode" in el \
@@ -247,6 +264,13 @@ def _write_item_fields(item, el, code, name, sales, purchase):
     for key in ("IsSold", "IsPurchased"):
         if el.get(key) is not None:
             item[key] = bool(el[key])
+    # Spec Item.IsSold / Item.IsPurchased: updated to false, the details are nulled.
+    if el.get("IsSold") is False:
+        item.pop("SalesDetails", None)
+        item.pop("Description", None)
+    if el.get("IsPurchased") is False:
+        item.pop("PurchaseDetails", None)
+        item.pop("PurchaseDescription", None)
 
 
 def _write_inventory_tracking(item, inv_code):

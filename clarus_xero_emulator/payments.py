@@ -17,6 +17,7 @@ from .common import (
 from .documents import KINDS, settle
 from .msjson import date_to_ms, day_ms, dec, ms_date, num, q
 from .reads import get_one, list_response
+from .rules import check_lock, lock_message
 from .state import new_id
 
 PAYMENT_TYPES = {"ACCREC": "ACCRECPAYMENT", "ACCPAY": "ACCPAYPAYMENT",
@@ -58,6 +59,8 @@ def save_payment(ctx, el):
         _check_payable(doc, coll, amount, errors)
     if el.get("Status") not in (None, "AUTHORISED"):
         errors.append("A new payment must have a Status of AUTHORISED")
+    # S31: no payment dated on or before the organisation's lock date.
+    check_lock(ctx.org.organisation, [date], errors)
     if errors:
         raise Invalid(errors)
     rec = _new_payment(ctx, el, doc, coll, account, amount, date)
@@ -83,7 +86,8 @@ def _checked_payment_account(ctx, el, errors):
 
 
 def _check_payable(doc, coll, amount, errors):
-    """Only an AUTHORISED document takes payments, and never more than it has outstanding."""
+    """Only an AUTHORISED document takes payments, and never more than it has outstanding
+    (S32; spec message); a PAID document refuses any more."""
     if doc["Status"] != "AUTHORISED":
         errors.append("Payment can only be applied to a document with a status of "
                       "AUTHORISED")
@@ -158,6 +162,9 @@ def post_payment(ctx):
         doc = ctx.data[coll][doc_id]
         if doc["Status"] in ("VOIDED", "DELETED"):
             raise Invalid(["Payment cannot be deleted from a %s document" % doc["Status"]])
+        locked = lock_message(ctx.org.organisation, rec["Date"])  # S31: locked stays put
+        if locked:
+            raise Invalid([locked])
         doc["Payments"] = [p for p in doc["Payments"] if p["PaymentID"] != rec["PaymentID"]]
         settle(doc, coll)
         touch(ctx, doc)
@@ -192,8 +199,10 @@ def allocate(ctx, cn, el):
     if amount <= 0:
         errors.append("The allocation amount must be greater than zero")
     elif cn["Status"] == "AUTHORISED" and amount > dec(cn["RemainingCredit"]):
+        # S32 and §4 CreditNote: at most the RemainingCredit and the invoice's AmountDue.
         errors.append("The amount allocated cannot exceed the remaining credit on the "
                       "credit note")
+    check_lock(ctx.org.organisation, [date], errors)  # S31
     if errors:
         raise Invalid(errors)
     alloc_id = _record_allocation(ctx, cn, inv, amount, date)

@@ -54,6 +54,8 @@ AU_ACCOUNTS = [
 FLAGS = ("CanApplyToAssets", "CanApplyToEquity", "CanApplyToExpenses", "CanApplyToLiabilities",
          "CanApplyToRevenue")
 
+# The CanApplyTo* flags decide which account classes a rate may code (S28): GST on
+# Expenses never codes a revenue account, GST on Income never an expense account.
 NZ_TAX = [
     # name, type, report type, component name, rate, applies to (A, E, X, L, R)
     ("15% GST on Income", "OUTPUT2", "OUTPUT", "GST", 15, (1, 1, 0, 1, 1)),
@@ -63,11 +65,14 @@ NZ_TAX = [
     ("Zero Rated", "ZERORATEDOUTPUT", "EXEMPTEXPORT", "GST", 0, (0, 0, 0, 0, 1)),
 ]
 
+# Australian organisations have had no NONE rate since 2013: untaxed lines use BASEXCLUDED,
+# EXEMPTOUTPUT or EXEMPTEXPENSES (S29, developer.xero.com/changes-to-tax-codes-in-australia).
 AU_TAX = [
     ("GST on Income", "OUTPUT", "OUTPUT", "GST", 10, (1, 1, 0, 1, 1)),
     ("GST on Expenses", "INPUT", "INPUT", "GST", 10, (1, 1, 1, 1, 0)),
     ("BAS Excluded", "BASEXCLUDED", "BASEXCLUDED", "BAS", 0, (1, 1, 1, 1, 1)),
-    ("No GST", "NONE", "NONE", "GST", 0, (1, 1, 1, 1, 1)),
+    ("GST Free Income", "EXEMPTOUTPUT", "EXEMPTOUTPUT", "GST", 0, (0, 0, 0, 0, 1)),
+    ("GST Free Expenses", "EXEMPTEXPENSES", "EXEMPTEXPENSES", "GST", 0, (1, 0, 1, 0, 0)),
 ]
 
 CURRENCY_NAMES = {"NZD": "New Zealand Dollar", "AUD": "Australian Dollar",

@@ -7,13 +7,18 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import accounting, contract, control, oauth
+from . import accounting, contract, control, oauth, scopes
 from .common import ApiError, Ctx
 from .idempotency import MAX_KEY_LENGTH, fingerprint
 from .msjson import dumps
 from .state import Store
 
 API_PREFIX = "/api.xro/2.0"
+# S24: a URL (path + query as sent, percent-encoded) over about 2,000 characters answers
+# 404 "The resource you're looking for cannot be found", not 400.
+MAX_URL_LENGTH = 2000
+URL_TOO_LONG = {"Title": "Not Found", "Status": 404,
+                "Detail": "The resource you're looking for cannot be found"}
 
 
 class Reply(Exception):
@@ -73,6 +78,8 @@ class Handler(BaseHTTPRequestHandler):
         entry = self._log_entry(store, method, url)
         endpoint = "%s %s" % (method, path)
         try:
+            if len(self.path) > MAX_URL_LENGTH:
+                raise Reply(404, URL_TOO_LONG)
             fault = store.faults.match(method, path)
             if fault and self._inject_fault(store, fault, entry):
                 return
@@ -172,13 +179,12 @@ class Handler(BaseHTTPRequestHandler):
                                              grant["client_id"] if grant else None)
         found = accounting.match(method, sub_path)
         endpoint = "%s %s" % (method, found[0] if found else sub_path)
-        if grant is None:
-            limit_headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-            return endpoint, 401, {"Type": None, "Title": "Unauthorized", "Status": 401,
-                                   "Detail": "AuthenticationUnsuccessful"}, limit_headers
-        if not tenant or tenant not in grant["tenants"] or tenant not in store.orgs:
-            return endpoint, 403, {"Type": None, "Title": "Forbidden", "Status": 403,
-                                   "Detail": "AuthenticationUnsuccessful"}, limit_headers
+        refusal = _refusal(store, grant, tenant, method, sub_path)
+        if refusal is not None:
+            status, out, challenge = refusal
+            if challenge:
+                limit_headers["WWW-Authenticate"] = challenge
+            return endpoint, status, out, limit_headers
         client = grant["client_id"]
         problem = store.limits.acquire(tenant, client)
         if problem:
@@ -256,6 +262,30 @@ class Handler(BaseHTTPRequestHandler):
             return handler(ctx)
         except ApiError as exc:
             return exc.status, exc.body
+
+
+def _problem(status, title, detail):
+    """Xero's identity/gateway error shape (401/403)."""
+    return {"Type": None, "Title": title, "Status": status, "Detail": detail, "Instance": None,
+            "Extensions": {}}
+
+
+def _refusal(store, grant, tenant, method, sub_path):
+    """-> (status, body, WWW-Authenticate or None) when the call may not go on, else None.
+
+    Order: token, then scope (a property of the token), then tenant connection."""
+    if grant is None:
+        return 401, _problem(401, "Unauthorized", "AuthenticationUnsuccessful"), \
+            'Bearer error="invalid_token"'
+    # S7, XERO_API.md §1: a call outside the granted scopes answers 401 insufficient_scope.
+    if not scopes.allowed(grant["scope"], method, sub_path):
+        return 401, _problem(401, "Unauthorized", "AuthorizationUnsuccessful"), \
+            'Bearer error="insufficient_scope"'
+    # S7, §8: no xero-tenant-id, or a tenant not connected to this grant (never connected
+    # or disconnected since), answers 403.
+    if not tenant or tenant not in grant["tenants"] or tenant not in store.orgs:
+        return 403, _problem(403, "Forbidden", "AuthenticationUnsuccessful"), None
+    return None
 
 
 def _rfc3339(value):

@@ -83,7 +83,9 @@ def _check_account_unique(ctx, code, name, existing, errors):
 def _account_to_write(ctx, existing, code, name, acc_type, tax_type):
     """A new stored account, or the existing one with its code, name and type updated."""
     if existing is None:
-        rec = make_account(ctx.now, code, name, acc_type, tax_type or "NONE", {})
+        # No NONE rate in Australian organisations (S29): default to BAS Excluded there.
+        untaxed = "NONE" if "NONE" in ctx.data["TaxRates"] else "BASEXCLUDED"
+        rec = make_account(ctx.now, code, name, acc_type, tax_type or untaxed, {})
         ctx.data["Accounts"][rec["AccountID"]] = rec
         return rec
     existing.update({"Code": code, "Name": name, "Type": acc_type,

@@ -28,6 +28,9 @@ COLLECTIONS = (
 
 DEMO_CLIENT_ID = "clarus-demo-client"
 DEMO_CLIENT_SECRET = "clarus-demo-secret"
+# An app registered before 2 March 2026: it may still ask for the broad scopes.
+LEGACY_CLIENT_ID = "clarus-legacy-client"
+LEGACY_CLIENT_SECRET = "clarus-legacy-secret"
 
 
 def new_id() -> str:
@@ -102,17 +105,20 @@ class Store:
             self.faults.clear()
             self.idempotency.clear()
             self.add_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, [])
+            self.add_client(LEGACY_CLIENT_ID, LEGACY_CLIENT_SECRET, [], legacy=True)
             if seed:
                 from .seed import seed_store
 
                 seed_store(self)
 
-    def add_client(self, client_id, client_secret, redirect_uris):
+    def add_client(self, client_id, client_secret, redirect_uris, legacy=False):
+        """Register an app; ``legacy`` marks one created before 2 March 2026 (broad scopes)."""
         with self.lock:
             self.clients[client_id] = {
                 "client_id": client_id,
                 "client_secret": client_secret,
                 "redirect_uris": list(redirect_uris or []),
+                "legacy": bool(legacy),
             }
 
     def add_org(self, name, base_currency, country_code, tenant_id=None) -> Org:

@@ -45,10 +45,10 @@ def line(**kwargs):
 
 
 def invoice(sdk, contact_id, lines=None, tenant=None, status="AUTHORISED", type="ACCREC",
-            **kwargs):
+            date=TODAY, **kwargs):
     inv = m.Invoice(type=type, contact=m.Contact(contact_id=contact_id),
-                    line_items=lines or [line()], status=status, date=TODAY,
-                    due_date=TODAY + dt.timedelta(days=20), **kwargs)
+                    line_items=lines or [line()], status=status, date=date,
+                    due_date=date + dt.timedelta(days=20), **kwargs)
     return sdk.acct.create_invoices(tenant or sdk.nz, m.Invoices(invoices=[inv])).invoices[0]
 
 

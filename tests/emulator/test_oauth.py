@@ -14,8 +14,8 @@ from requests_oauthlib import OAuth2Session
 from xero_python.exceptions import AccountingBadRequestException, HTTPStatusException
 
 REDIRECT = "http://127.0.0.1:8765/callback"
-SCOPE = ["openid", "offline_access", "accounting.transactions", "accounting.contacts",
-         "accounting.settings"]
+SCOPE = ["openid", "offline_access", "accounting.invoices", "accounting.payments",
+         "accounting.contacts", "accounting.settings"]
 
 
 @pytest.fixture(autouse=True)

@@ -92,7 +92,7 @@ def test_tracked_inventory_moves_only_on_authorised(sdk):
     assert on_hand() == 2
     back = sdk.acct.create_invoices(sdk.nz, m.Invoices(invoices=[m.Invoice(
         type="ACCREC", contact=m.Contact(contact_id=customer.contact_id), status="AUTHORISED",
-        date=TODAY, line_items=[m.LineItem(item_code="STK-1", quantity=3)])]),
+        date=TODAY, due_date=TODAY, line_items=[m.LineItem(item_code="STK-1", quantity=3)])]),
         allow_backorders=True).invoices[0]
     assert back.status == "AUTHORISED" and on_hand() == -1
     sdk.acct.update_invoice(sdk.nz, back.invoice_id, m.Invoices(invoices=[

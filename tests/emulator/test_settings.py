@@ -51,8 +51,11 @@ def test_tax_rates_seed_and_create(sdk):
     assert rates["OUTPUT2"].effective_rate == 15 and rates["OUTPUT2"].can_apply_to_revenue
     assert not rates["OUTPUT2"].can_apply_to_expenses
     assert rates["INPUT2"].tax_components[0].rate == 15
+    assert rates["INPUT2"].can_apply_to_expenses and not rates["INPUT2"].can_apply_to_revenue
     au = {t.tax_type for t in sdk.acct.get_tax_rates(sdk.au).tax_rates}
-    assert {"OUTPUT", "INPUT", "NONE"} <= au and "OUTPUT2" not in au
+    # Australia has no NONE rate since 2013 (S29).
+    assert {"OUTPUT", "INPUT", "BASEXCLUDED", "EXEMPTOUTPUT", "EXEMPTEXPENSES"} <= au
+    assert "NONE" not in au and "OUTPUT2" not in au
     new = sdk.acct.create_tax_rates(sdk.nz, m.TaxRates(tax_rates=[m.TaxRate(
         name="Special 9%", tax_components=[m.TaxComponent(name="GST", rate=9)])])).tax_rates[0]
     assert new.tax_type == "TAX001" and new.effective_rate == 9
