@@ -20,9 +20,11 @@ __all__ = ["TOKEN_ERRORS", "XERO_CALL_ERRORS", "TokenRefreshedElsewhere"]
 XERO_CALL_ERRORS = (InvalidGrant, HTTPStatusException, OSError, urllib3.exceptions.HTTPError,
                     *TOKEN_ERRORS)
 
+# Granular scopes: Xero apps created since 2 March 2026 may not ask for the broad
+# ``accounting.transactions`` at all, and older apps must move to these by 2027.
 DEFAULT_SCOPE = (
     "openid profile email offline_access accounting.contacts accounting.settings "
-    "accounting.transactions accounting.invoices accounting.payments"
+    "accounting.invoices accounting.payments"
 )
 SECRET_GROUP = "base.group_system"
 # Where the client secret and the tokens are sent: changing any of these asks for a fresh
