@@ -17,6 +17,7 @@ KIND_SELECTION = [
 ]
 STATE_SELECTION = [
     (states.PENDING, "Pending"),
+    (states.WAITING, "Waiting"),
     (states.RUNNING, "Running"),
     (states.DONE, "Done"),
     (states.FAILED, "Failed"),
@@ -29,6 +30,9 @@ CATEGORY_SELECTION = [
     (states.RATE_LIMIT, "Rate limit"),
     (states.UNKNOWN_OUTCOME, "Unknown outcome"),
 ]
+# Reaching these states releases the jobs that wait for a job; so does a retry.
+RELEASING_STATES = frozenset({states.DONE, states.CANCELLED})
+RETRY = (states.FAILED, states.PENDING)
 # Writes made by the sync itself carry this flag so they never enqueue another export.
 SYNC_CONTEXT_KEY = "clarus_xero_sync_write"
 # A running job older than this was abandoned by a dead worker.
@@ -57,6 +61,18 @@ class ClarusXeroJob(models.Model):
     next_attempt_at = fields.Datetime(default=fields.Datetime.now, index=True)
     dedupe_key = fields.Char(required=True, readonly=True)
     depends_on = fields.Json(readonly=True, help="Record keys that must be in Xero first.")
+    waits_for_id = fields.Many2one(
+        "clarus.xero.job", "Waits for", readonly=True, index="btree_not_null",
+        ondelete="set null",
+        help="The job that must be done first; this one is released when it is done, "
+             "cancelled or retried.")
+    wait_reason = fields.Char(readonly=True)
+    waits_for_state = fields.Selection(related="waits_for_id.state", string="Prerequisite state")
+    waits_for_error = fields.Text(related="waits_for_id.error_message",
+                                  string="Prerequisite error")
+    in_flight = fields.Boolean(
+        readonly=True,
+        help="The request is about to go or went to Xero and its answer is not recorded yet.")
 
     error_category = fields.Selection(CATEGORY_SELECTION, readonly=True)
     error_message = fields.Text(readonly=True)
@@ -184,24 +200,90 @@ class ClarusXeroJob(models.Model):
     def _move_to(self, new_state, **vals):
         """Guarded transition: ``UPDATE ... WHERE state = old``, one query per old state.
 
-        Jobs another transaction moved meanwhile are left out of the returned set.
+        Jobs another transaction moved meanwhile are left out of the returned set. Jobs
+        that stop holding others back (done, cancelled, retried) release their waiters.
         """
-        moved_ids = set()
+        moved_ids, releasing = set(), []
         self.flush_recordset()
         for old_state, jobs in self.grouped("state").items():
             states.check_transition(old_state, new_state)
+            # A job that leaves ``running`` has no request in flight any more.
             self.env.cr.execute(
-                "UPDATE clarus_xero_job SET state = %s WHERE id = ANY(%s) AND state = %s"
-                " RETURNING id",
-                [new_state, jobs.ids, old_state],
+                "UPDATE clarus_xero_job SET state = %s, in_flight = in_flight AND %s = 'running'"
+                " WHERE id = ANY(%s) AND state = %s RETURNING id",
+                [new_state, new_state, jobs.ids, old_state],
             )
-            moved_ids.update(row[0] for row in self.env.cr.fetchall())
-        self.invalidate_recordset(["state"])
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            moved_ids.update(ids)
+            if new_state in RELEASING_STATES or (old_state, new_state) == RETRY:
+                releasing.extend(ids)
+        self.invalidate_recordset(["state", "in_flight"])
         # In the caller's order: callers pair jobs with the payloads they sent.
         moved = self.filtered(lambda job: job.id in moved_ids)
         if vals and moved:
             moved.write(vals)
+        if releasing:
+            self._release_waiters(releasing)
         return moved
+
+    def _release_waiters(self, job_ids):
+        """Jobs waiting for ``job_ids`` go back to pending, in one statement."""
+        self.env.cr.execute(
+            """
+            UPDATE clarus_xero_job
+               SET state = 'pending', waits_for_id = NULL, wait_reason = NULL,
+                   next_attempt_at = (now() AT TIME ZONE 'UTC')
+             WHERE state = 'waiting' AND waits_for_id = ANY(%s)
+         RETURNING id
+            """,
+            [list(job_ids)],
+        )
+        released = [row[0] for row in self.env.cr.fetchall()]
+        if released:
+            self.browse(released).invalidate_recordset(
+                ["state", "waits_for_id", "wait_reason", "next_attempt_at"])
+        return released
+
+    @api.model
+    def _release_orphan_waiters(self, connection):
+        """Waiting jobs whose prerequisite no longer holds them back (it was deleted, or
+        reached an end by a path that did not release them) go back to pending."""
+        self.flush_model()
+        self.env.cr.execute(
+            """
+            UPDATE clarus_xero_job waiter
+               SET state = 'pending', waits_for_id = NULL, wait_reason = NULL
+             WHERE waiter.connection_id = %s AND waiter.state = 'waiting'
+               AND NOT EXISTS (SELECT 1 FROM clarus_xero_job blocker
+                                WHERE blocker.id = waiter.waits_for_id
+                                  AND blocker.state = ANY(%s))
+            """,
+            [connection.id, list(states.BLOCKING_STATES)],
+        )
+        if self.env.cr.rowcount:
+            self.invalidate_model(["state", "waits_for_id", "wait_reason"])
+        return self.env.cr.rowcount
+
+    def _wait_for(self, holds):
+        """Claimed jobs held back by the plan: ``holds`` is [(job id, blocker id, reason)].
+
+        One statement: they become waiting, each with the job it waits for."""
+        if not holds:
+            return
+        self.flush_model()
+        ids, blockers, reasons = (list(column) for column in zip(*holds, strict=True))
+        self.env.cr.execute(
+            """
+            UPDATE clarus_xero_job job
+               SET state = 'waiting', waits_for_id = hold.blocker, wait_reason = hold.reason,
+                   in_flight = FALSE
+              FROM unnest(%s::int[], %s::int[], %s::varchar[]) AS hold(id, blocker, reason)
+             WHERE job.id = hold.id AND job.state = 'running'
+            """,
+            [ids, blockers, reasons],
+        )
+        self.browse(ids).invalidate_recordset(
+            ["state", "waits_for_id", "wait_reason", "in_flight"])
 
     def action_retry(self):
         """Audited retry of failed jobs, from the error center."""
@@ -223,7 +305,7 @@ class ClarusXeroJob(models.Model):
         return True
 
     def action_cancel(self):
-        todo = self.filtered(lambda j: j.state in (states.PENDING, states.FAILED))
+        todo = self.filtered(lambda j: j.state in states.CANCELLABLE_STATES)
         for job in todo:
             job._note_on_record(
                 self.env._("Xero export cancelled by %s.", self.env.user.name)
@@ -270,10 +352,14 @@ class ClarusXeroJob(models.Model):
 
     @api.model
     def _requeue_stuck(self, older_than=STUCK_AFTER):
-        """Running jobs whose worker died go back to pending, marked as unknown outcome."""
+        """Running jobs whose worker died go back to pending. Those whose request may have
+        reached Xero are marked as unknown outcome (looked up before they are resent);
+        those only claimed were never sent."""
         limit = fields.Datetime.now() - older_than
         stuck = self.search([("state", "=", states.RUNNING), ("started_at", "<=", limit)])
-        stuck._move_to(states.PENDING, outcome_unknown=True)
+        sent = stuck.filtered("in_flight")
+        sent._move_to(states.PENDING, outcome_unknown=True, in_flight=False)
+        (stuck - sent)._move_to(states.PENDING)
         return stuck
 
     @api.autovacuum
@@ -334,8 +420,6 @@ class ClarusXeroJob(models.Model):
     def _retry_later(self, category, message, outcome_unknown=False, retry_after=None):
         """Temporary failure: back to pending after a jittered backoff, or failed at last."""
         for job in self:
-            if job.state == states.PENDING:
-                job._move_to(states.RUNNING)
             if job.attempts >= MAX_ATTEMPTS:
                 job._fail(category, self.env._(
                     "%(message)s (gave up after %(n)s attempts)", message=message, n=job.attempts))

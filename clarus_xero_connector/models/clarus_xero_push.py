@@ -2,9 +2,13 @@ import hashlib
 import json
 import logging
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 from clarus_sync_engine import client, contacts, planner, retry, states
 from clarus_sync_engine.client import PacingStop
@@ -16,6 +20,9 @@ from .clarus_xero_job import SYNC_CONTEXT_KEY
 _logger = logging.getLogger(__name__)
 
 CLAIM_LIMIT = 500
+# A run claims, plans and sends at most this many times per organisation; the cron
+# comes back for the rest.
+MAX_ROUNDS = 200
 # Xero takes up to 3.5 MB a request; keep a margin for headers and encoding.
 MAX_REQUEST_BYTES = 3_000_000
 CLAIM_ORDER = sorted(planner.KIND_ORDER, key=lambda kind: (planner.KIND_ORDER[kind], kind))
@@ -29,12 +36,20 @@ BUILDERS = {
 }
 # Kinds whose records may already be in Xero (created by someone else, or by a send
 # whose answer was lost): look them up before creating.
+# Kinds that change a parent document, and the look-up that says a lost send was applied.
+APPLIED_LOOKUPS = {"allocation": "_allocation_applied", "history": "_note_applied"}
 LOOKUP_FIELD = {
     "contact": "ContactNumber",
     "item": "Code",
     "invoice": "InvoiceNumber",
     "credit_note": "CreditNoteNumber",
 }
+
+
+class BatchGuard:
+    """What ``_batch_savepoint`` tells its caller: did the batch's database work fail?"""
+
+    failed = False
 
 
 class ClarusXeroPush(models.AbstractModel):
@@ -48,13 +63,35 @@ class ClarusXeroPush(models.AbstractModel):
     @api.model
     def _run_all(self, commit=None):
         """Push every connected organisation's queue; ``commit`` is called at each
-        point where progress must survive a crash (the cron passes _commit_progress)."""
+        point where progress must survive a crash (the cron passes _commit_progress).
+
+        One organisation's failure is recorded on its connection and never stops the
+        others."""
         self.env["clarus.xero.job"]._requeue_stuck()
         connections = self.env["clarus.xero.connection"].sudo().search(
             [("state", "=", "connected")]
         )
         for connection in connections:
-            self._run(connection, commit=commit)
+            self._run_guarded(connection, commit)
+
+    def _run_guarded(self, connection, commit):
+        """One organisation's run behind a guard: with real commits (the cron), an error
+        rolls back to the last commit; without (tests, a manual run), to a savepoint."""
+        try:
+            if commit:
+                self._run(connection, commit=commit)
+            else:
+                with self.env.cr.savepoint():
+                    self._run(connection)
+        except Exception as exc:  # noqa: BLE001 - recorded on the connection, others go on
+            _logger.exception("Xero push for %s stopped", connection.name)
+            if commit:
+                self.env.cr.rollback()
+            self.env.invalidate_all()
+            connection.sudo().last_error = self.env._(
+                "The last push stopped on an unexpected error: %(error)s", error=exc)
+            if commit:
+                commit(0)
 
     @api.model
     def _run(self, connection, commit=None, pacer=None, clock=time.monotonic, batch_size=50):
@@ -63,20 +100,50 @@ class ClarusXeroPush(models.AbstractModel):
         gateway = connection._gateway(pacer)
         ctx = self.env["clarus.xero.document"]._context_for(connection)
         ctx["gateway"] = gateway
+        Job = self.env["clarus.xero.job"]
+        Job._release_orphan_waiters(connection)
         sent_batches = 0
-        while True:
+        for _round in range(MAX_ROUNDS):
             if not self._token_ready(connection, commit):
                 return sent_batches
             jobs = self._claim(connection)
-            plan = self._plan(connection, jobs, batch_size)
-            if not plan.batches:
+            if not jobs:
                 break
+            # The claim is a state change: once committed, no other worker and no person
+            # can take or cancel these jobs until this run gives them back.
+            commit(0)
+            plan = self._plan(connection, jobs, batch_size)
+            self._hold_back(jobs, plan)
+            go_on = True
             for batch in plan.batches:
                 outcome = self._send_batch(ctx, jobs.browse(batch.job_ids), commit, clock)
                 sent_batches += 1
                 if outcome == "stop" or commit(len(batch.job_ids)) <= 0:
-                    return sent_batches
+                    go_on = False
+                    break
+            # Not in a ``finally``: after an error the transaction is rolled back by the
+            # guard, and the claim with it (or, after a commit, the stuck-job sweep).
+            self._give_back(jobs)
+            if not go_on:
+                break
         return sent_batches
+
+    def _give_back(self, jobs):
+        """Claimed jobs this run did not get to go back to the queue, untouched."""
+        jobs.invalidate_recordset(["state", "in_flight"])
+        left = jobs.filtered(lambda job: job.state == states.RUNNING and not job.in_flight)
+        if left:
+            left._move_to(states.PENDING)
+
+    def _hold_back(self, jobs, plan):
+        """What the plan cannot send now: waiting jobs say which job they wait for, and
+        jobs too large for any request fail with the reason."""
+        jobs.browse([w.job_id for w in plan.waiting])._wait_for(
+            [(w.job_id, w.blocker_id, w.reason) for w in plan.waiting])
+        if plan.oversized:
+            jobs.browse(plan.oversized)._fail(states.VALIDATION, self.env._(
+                "This document is too large for one Xero request (over %(mb)s MB). "
+                "Split it into smaller documents.", mb=MAX_REQUEST_BYTES // 1_000_000))
 
     def _token_ready(self, connection, commit):
         """Refresh the access token when due; a refused refresh stops this connection."""
@@ -100,34 +167,53 @@ class ClarusXeroPush(models.AbstractModel):
     # ------------------------------------------------------------ claim, plan
 
     def _claim(self, connection):
-        """Due pending jobs, locked so that a second worker skips them."""
-        self.env["clarus.xero.job"].flush_model()
+        """Take due pending jobs: one ``UPDATE ... SKIP LOCKED RETURNING`` that moves them
+        to running, so the claim outlives the transaction's first commit. Waiting jobs
+        are never claimed: they cannot hold the head of the queue."""
+        Job = self.env["clarus.xero.job"]
+        Job.flush_model()
         self.env.cr.execute(
             """
-            SELECT id FROM clarus_xero_job
-             WHERE connection_id = %s AND state = 'pending'
-               AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
-             ORDER BY array_position(%s, kind::text), priority, id
-             LIMIT %s
-               FOR NO KEY UPDATE SKIP LOCKED
+            UPDATE clarus_xero_job job
+               SET state = 'running', started_at = %(now)s, in_flight = FALSE
+              FROM (SELECT id FROM clarus_xero_job
+                     WHERE connection_id = %(conn)s AND state = 'pending'
+                       AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
+                     ORDER BY array_position(%(order)s, kind::text), priority, id
+                     LIMIT %(limit)s
+                       FOR NO KEY UPDATE SKIP LOCKED) due
+             WHERE job.id = due.id AND job.state = 'pending'
+         RETURNING job.id, array_position(%(order)s, job.kind::text), job.priority
             """,
             # Prerequisites first and one kind at a time, so that batches come out full.
-            [connection.id, fields.Datetime.now(), CLAIM_ORDER, CLAIM_LIMIT],
+            {"conn": connection.id, "now": fields.Datetime.now(), "order": CLAIM_ORDER,
+             "limit": CLAIM_LIMIT},
         )
-        return self.env["clarus.xero.job"].browse([row[0] for row in self.env.cr.fetchall()])
+        rows = sorted(self.env.cr.fetchall(), key=lambda row: (row[1], row[2], row[0]))
+        jobs = Job.browse([row[0] for row in rows])
+        jobs.invalidate_recordset(["state", "started_at", "in_flight"])
+        return jobs
 
     def _plan(self, connection, jobs, batch_size=50):
+        """Plan the claimed jobs (running in the database, pending to the planner) with
+        every other job that still holds back one of their records."""
         tenant = connection.tenant_id
-        planned = [self._plan_row(job, tenant, job.state) for job in jobs]
-        dependencies = {key for job in jobs for key in (job.depends_on or [])}
-        dependencies |= {job.record_key for job in jobs}
+        planned = [self._plan_row(job, tenant, states.PENDING) for job in jobs]
+        keys = {key for job in jobs for key in (job.depends_on or [])}
+        keys |= {job.record_key for job in jobs}
+        models_, ids = [], []
+        for key in keys:
+            model, _sep, res_id = key.rpartition(",")
+            models_.append(model)
+            ids.append(int(res_id))
         self.env.cr.execute(
             """
-            SELECT id FROM clarus_xero_job
-             WHERE connection_id = %s AND state = ANY(%s) AND NOT (id = ANY(%s))
-               AND res_model || ',' || res_id = ANY(%s)
+            SELECT job.id FROM clarus_xero_job job
+              JOIN unnest(%s::varchar[], %s::int[]) AS rec(model, res_id)
+                ON job.res_model = rec.model AND job.res_id = rec.res_id
+             WHERE job.connection_id = %s AND job.state = ANY(%s) AND NOT (job.id = ANY(%s))
             """,
-            [connection.id, list(states.BLOCKING_STATES), jobs.ids or [0], list(dependencies)],
+            [models_, ids, connection.id, list(states.BLOCKING_STATES), jobs.ids or [0]],
         )
         blockers = self.env["clarus.xero.job"].browse([row[0] for row in self.env.cr.fetchall()])
         # Pending jobs not claimed here (another worker holds them, or not yet due)
@@ -135,7 +221,8 @@ class ClarusXeroPush(models.AbstractModel):
         for job in blockers:
             held = states.RUNNING if job.state == states.PENDING else job.state
             planned.append(self._plan_row(job, tenant, held))
-        return planner.plan_batches(planned, max_per_batch=batch_size)
+        return planner.plan_batches(planned, max_per_batch=batch_size,
+                                    max_bytes=MAX_REQUEST_BYTES)
 
     def _plan_row(self, job, tenant, state):
         return {
@@ -153,31 +240,17 @@ class ClarusXeroPush(models.AbstractModel):
 
     def _send_batch(self, ctx, jobs, commit, clock):
         """Build, pre-check, look up, send one batch and write what came back."""
-        Document = self.env["clarus.xero.document"]
-        ready, elements = self.env["clarus.xero.job"], []
-        records = self._records_of(jobs)
-        Document._prefetch_bindings(ctx, records)
-        for job in jobs:
-            record = records.get((job.res_model, job.res_id))
-            if not record:
-                job._move_to(states.RUNNING)
-                job._move_to(states.CANCELLED, done_at=fields.Datetime.now(),
-                             error_message=self.env._("The record was deleted."))
-                continue
-            element, problems = getattr(Document, BUILDERS[job.kind])(ctx, record)
-            if problems:
-                job._move_to(states.RUNNING)
-                job._fail(states.VALIDATION, "\n".join(problems))
-                continue
-            ready |= job
-            elements.append(element)
-        if not ready:
+        with self._batch_savepoint(jobs, self.env._("preparing the documents")) as guard:
+            ready, elements = self._build_elements(ctx, jobs)
+        if guard.failed or not ready:
             return "ok"
         try:
-            ready, elements = self._skip_existing(ctx, ready, elements)
+            found = self._look_up_existing(ctx, ready, elements)
         except Exception as exc:  # noqa: BLE001 - classified below, never swallowed
             return self._handle_batch_error(ctx, ready, exc)
-        if not ready:
+        with self._batch_savepoint(ready, self.env._("recording what Xero holds")) as guard:
+            ready, elements = self._skip_existing(ctx, ready, elements, found)
+        if guard.failed or not ready:
             return "ok"
         outcome = "ok"
         # The plan estimated sizes; the real payloads must also fit one request each.
@@ -187,6 +260,53 @@ class ClarusXeroPush(models.AbstractModel):
             if outcome == "stop":
                 break
         return outcome
+
+    @contextmanager
+    def _batch_savepoint(self, jobs, doing):
+        """The database work of one batch in a savepoint: an error there (say, a unique
+        index broken by two records bound to one Xero record) rolls back this batch's
+        writes only; its jobs fail with the reason, and the run goes on."""
+        guard = BatchGuard()
+        try:
+            with self.env.cr.savepoint():
+                yield guard
+        except (psycopg2.Error, ValidationError, UserError) as exc:
+            guard.failed = True
+            self.env.invalidate_all()
+            message = self.env._(
+                "Odoo could not record the result while %(doing)s: %(error)s",
+                doing=doing, error=str(exc).strip().splitlines()[0])
+            _logger.warning("Xero batch of %s jobs: %s", len(jobs), message)
+            jobs = jobs.browse(jobs.ids)
+            # Jobs whose request may have reached Xero are looked up before a resend.
+            jobs.filtered("in_flight").outcome_unknown = True
+            jobs.filtered(lambda job: job.state == states.RUNNING)._fail(
+                states.VALIDATION, message)
+
+    def _build_elements(self, ctx, jobs):
+        """Xero elements for the claimed jobs; refused and vanished records end here."""
+        Document = self.env["clarus.xero.document"]
+        ready, elements = self.env["clarus.xero.job"], []
+        records = self._records_of(jobs)
+        Document._prefetch_bindings(ctx, records)
+        gone, refused = self.env["clarus.xero.job"], {}
+        for job in jobs:
+            record = records.get((job.res_model, job.res_id))
+            if not record:
+                gone |= job
+                continue
+            element, problems = getattr(Document, BUILDERS[job.kind])(ctx, record)
+            if problems:
+                refused.setdefault("\n".join(problems), []).append(job.id)
+                continue
+            ready |= job
+            elements.append(element)
+        if gone:
+            gone._move_to(states.CANCELLED, done_at=fields.Datetime.now(),
+                          error_message=self.env._("The record was deleted."))
+        for message, ids in refused.items():
+            jobs.browse(ids)._fail(states.VALIDATION, message)
+        return ready, elements
 
     def _records_of(self, jobs):
         """The jobs' records, read together (one query per model, shared prefetch)."""
@@ -199,11 +319,13 @@ class ClarusXeroPush(models.AbstractModel):
     def _send_ready(self, ctx, jobs, elements, commit, clock):
         kind = jobs[0].kind
         key = self._idempotency_key(ctx["connection"], kind, jobs)
-        jobs = jobs._move_to(states.RUNNING, started_at=fields.Datetime.now(),
-                             idempotency_key=key)
-        for job, element in zip(jobs, elements, strict=True):
-            job.write({"attempts": job.attempts + 1,
-                       "payload": json.dumps(element, default=str, indent=1)})
+        with self._batch_savepoint(jobs, self.env._("storing the payloads")) as guard:
+            jobs.write({"idempotency_key": key, "in_flight": True})
+            for job, element in zip(jobs, elements, strict=True):
+                job.write({"attempts": job.attempts + 1,
+                           "payload": json.dumps(element, default=str, indent=1)})
+        if guard.failed:
+            return "ok"
         # The in-flight mark must be durable before the call: if this worker dies, the
         # jobs stay "running" and come back as "unknown outcome", looked up before resending.
         commit(0)
@@ -216,13 +338,14 @@ class ClarusXeroPush(models.AbstractModel):
             # Nothing was sent: the attempt does not count.
             for job in jobs:
                 job._move_to(states.PENDING, attempts=max(job.attempts - 1, 0),
-                             next_attempt_at=self._later(stop.decision.wait))
+                             in_flight=False, next_attempt_at=self._later(stop.decision.wait))
             return "stop"
         except Exception as exc:  # noqa: BLE001 - classified below, never swallowed
             return self._handle_batch_error(ctx, jobs, exc)
         duration = int((clock() - started) * 1000 / max(len(jobs), 1))
-        self._record_usage(ctx, result.headers)
-        self._write_results(ctx, jobs, result.results, duration)
+        with self._batch_savepoint(jobs, self.env._("recording Xero's answer")) as guard:
+            self._record_usage(ctx, result.headers)
+            self._write_results(ctx, jobs, result.results, duration)
         return "ok"
 
     def _record_usage(self, ctx, headers):
@@ -242,79 +365,67 @@ class ClarusXeroPush(models.AbstractModel):
 
     # --------------------------------------------------- already in Xero?
 
-    def _skip_existing(self, ctx, jobs, elements):
-        """Bind the records Xero already holds, instead of creating them again."""
+    def _look_up_existing(self, ctx, jobs, elements):
+        """Ask Xero which of these records it already holds (HTTP only, no writes).
+
+        Returns ``{index in elements: Xero record}``. Items are upserted by code, so
+        they never need a look-up; contacts always do (name clashes, archived contacts);
+        documents, allocations and notes only after a send whose outcome is unknown."""
         kind = jobs[0].kind
-        if kind == "allocation":
-            return self._skip_existing_allocations(ctx, jobs, elements)
-        if kind == "history":
-            return self._skip_existing_notes(ctx, jobs, elements)
+        tenant = ctx["connection"].tenant_id
+        if kind in APPLIED_LOOKUPS:
+            applied = getattr(self, APPLIED_LOOKUPS[kind])
+            return {index: {} for index, (job, element) in enumerate(zip(jobs, elements,
+                                                                          strict=True))
+                    if job.outcome_unknown and applied(ctx, tenant, element)}
         field = LOOKUP_FIELD.get(kind)
-        if not field:
-            return jobs, elements
-        # Items are upserted by code, so they never need a look-up; contacts always do
-        # (name clashes, archived contacts); documents only after an unknown outcome.
-        must_look = kind == "contact" or any(j.outcome_unknown for j in jobs)
-        if kind == "item":
-            return jobs, elements
+        if not field or kind == "item":
+            return {}
+        if kind != "contact" and not any(jobs.mapped("outcome_unknown")):
+            return {}
         keys = [e.get(field) for e in elements if e.get(field)]
-        if not must_look or not keys:
-            return jobs, elements
+        if not keys:
+            return {}
         if kind == "contact":
-            found = self._match_contacts(ctx, elements)
+            by_key = self._match_contacts(ctx, elements)
         else:
-            found = ctx["gateway"].find_existing(kind, ctx["connection"].tenant_id, keys, field)
+            by_key = ctx["gateway"].find_existing(kind, tenant, keys, field)
+        return {index: by_key[element.get(field)] for index, element in enumerate(elements)
+                if by_key.get(element.get(field))}
+
+    def _allocation_applied(self, ctx, tenant, element):
+        """After a lost answer, an allocation Xero already applied is not applied twice."""
+        invoice_id = element["Invoice"]["InvoiceID"]
+        return any((a.get("Invoice") or {}).get("InvoiceID") == invoice_id
+                   for a in ctx["gateway"].allocations_of(
+                       tenant, element["CreditNote"]["CreditNoteID"]))
+
+    def _note_applied(self, ctx, tenant, element):
+        """After a lost answer, a history note Xero already holds is not added twice."""
+        return element["Details"] in ctx["gateway"].history_of(
+            element["ParentKind"], tenant, element["ParentID"])
+
+    def _skip_existing(self, ctx, jobs, elements, found):
+        """Bind the records Xero already holds instead of creating them again; return the
+        jobs and elements still to send."""
+        kind = jobs[0].kind
         keep_jobs, keep_elements = self.env["clarus.xero.job"], []
-        for job, element in zip(jobs, elements, strict=True):
-            existing = found.get(element.get(field))
-            if existing and existing.get("ContactStatus") == "ARCHIVED":
-                job._move_to(states.RUNNING)
-                job._fail(states.VALIDATION, self.env._(
+        archived = {}
+        for index, (job, element) in enumerate(zip(jobs, elements, strict=True)):
+            existing = found.get(index)
+            if existing is None:
+                keep_jobs |= job
+                keep_elements.append(element)
+            elif existing.get("ContactStatus") == "ARCHIVED":
+                archived[job] = self.env._(
                     "Xero holds this customer as the archived contact %(name)s (code "
                     "%(code)s). Restore it in Xero, or change the customer's reference in "
-                    "Odoo, then retry.", name=existing.get("Name"), code=element.get(field)))
-            elif existing:
-                job._move_to(states.RUNNING)
+                    "Odoo, then retry.", name=existing.get("Name"),
+                    code=element.get(LOOKUP_FIELD[kind]))
+            else:
                 self._bind_done(ctx, job, existing, kind, note=self.env._("found in Xero"))
-            else:
-                keep_jobs |= job
-                keep_elements.append(element)
-        return keep_jobs, keep_elements
-
-    def _skip_existing_allocations(self, ctx, jobs, elements):
-        """After a lost answer, an allocation Xero already applied is not applied twice."""
-        tenant = ctx["connection"].tenant_id
-
-        def applied(element):
-            invoice_id = element["Invoice"]["InvoiceID"]
-            return any(
-                (a.get("Invoice") or {}).get("InvoiceID") == invoice_id
-                for a in ctx["gateway"].allocations_of(
-                    tenant, element["CreditNote"]["CreditNoteID"]))
-
-        return self._skip_applied(ctx, jobs, elements, "allocation", applied)
-
-    def _skip_existing_notes(self, ctx, jobs, elements):
-        """After a lost answer, a history note Xero already holds is not added twice."""
-        tenant = ctx["connection"].tenant_id
-
-        def applied(element):
-            return element["Details"] in ctx["gateway"].history_of(
-                element["ParentKind"], tenant, element["ParentID"])
-
-        return self._skip_applied(ctx, jobs, elements, "history", applied)
-
-    def _skip_applied(self, ctx, jobs, elements, kind, applied):
-        """Close the jobs whose change Xero already holds (only looked up after a send
-        whose outcome is unknown); return the others to send."""
-        keep_jobs, keep_elements = self.env["clarus.xero.job"], []
-        for job, element in zip(jobs, elements, strict=True):
-            if job.outcome_unknown and applied(element):
-                job._move_to(states.RUNNING)
-                self._bind_done(ctx, job, {}, kind, note=self.env._("found in Xero"))
-            else:
-                keep_jobs |= job
-                keep_elements.append(element)
+        for job, message in archived.items():
+            job._fail(states.VALIDATION, message)
         return keep_jobs, keep_elements
 
     def _match_contacts(self, ctx, elements):
@@ -399,8 +510,10 @@ class ClarusXeroPush(models.AbstractModel):
     def _pause_connection(self, connection, seconds):
         """Xero said wait: no job of this organisation is due before then."""
         until = self._later(seconds)
+        # Claimed jobs not sent yet go back to the queue after this run: they wait too.
         self.env["clarus.xero.job"].search([
-            ("connection_id", "=", connection.id), ("state", "=", states.PENDING),
+            ("connection_id", "=", connection.id),
+            ("state", "in", (states.PENDING, states.RUNNING)), ("in_flight", "=", False),
             "|", ("next_attempt_at", "=", False), ("next_attempt_at", "<", until),
         ]).write({"next_attempt_at": until})
 
@@ -422,10 +535,7 @@ class ClarusXeroPush(models.AbstractModel):
             self._pause_connection(conn, delay)
             return "stop"
         if verdict.category == states.VALIDATION:
-            for job in jobs:
-                if job.state == states.PENDING:
-                    job._move_to(states.RUNNING)
-                job._fail(states.VALIDATION, verdict.message)
+            jobs._fail(states.VALIDATION, verdict.message)
             return "ok"
         outcome_unknown = verdict.category == states.UNKNOWN_OUTCOME
         for job in jobs:

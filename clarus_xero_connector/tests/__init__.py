@@ -6,6 +6,8 @@ from . import test_webhooks
 from . import test_shipments
 from . import test_ui
 from . import test_costs
-from . import test_token_rollback
-from . import test_security
 from . import test_tours
+from . import test_security
+from . import test_token_rollback
+from . import test_queue
+from . import test_crons

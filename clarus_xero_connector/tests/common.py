@@ -25,6 +25,58 @@ def spec_path():
     return path if path and os.path.exists(path) else None
 
 
+def connect_company(env, xero_url, company, tenant_name, tax, tax_type):
+    """Connect ``company`` to the emulator's organisation ``tenant_name`` as a user does:
+    authorise, choose the organisation, import reference data, map ``tax``."""
+    conn = env["clarus.xero.connection"].create({
+        "name": f"Xero {company.name}",
+        "company_id": company.id,
+        "api_base_url": xero_url,
+        "identity_base_url": xero_url,
+        "login_base_url": xero_url,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "default_sales_account_code": "200",
+    })
+    authorize(conn)
+    tenant = next(t for t in conn.available_tenants if t["tenantName"] == tenant_name)
+    if conn.state == "choose_tenant":
+        conn._select_tenant(tenant["tenantId"])
+    enable_currency(conn, company.currency_id.name)
+    conn.action_import_reference_data()
+    map_tax(conn, tax, tax_type)
+    return conn
+
+
+def authorize(conn):
+    """The authorisation-code flow, followed without a browser: the emulator consents
+    at once and redirects back with the code and the state."""
+    action = conn.action_authorize()
+    consent = requests.get(action["url"], allow_redirects=False, timeout=10)
+    assert consent.status_code in (302, 303), consent.text
+    query = parse_qs(urlparse(consent.headers["Location"]).query)
+    found = conn.env["clarus.xero.connection"]._find_by_oauth_state(query["state"][0])
+    assert found == conn, "the state that came back must identify this connection"
+    found._complete_authorization(query["code"][0])
+
+
+def enable_currency(conn, code):
+    """Xero's demo org has NZD and AUD; add the test company's currency as a user would."""
+    gateway = conn._gateway()
+    gateway._call(gateway.accounting, "create_currency", conn.tenant_id,
+                  {"Code": code, "Description": code})
+
+
+def map_tax(conn, tax, tax_type):
+    ref = conn.env["clarus.xero.reference"].search(
+        [("connection_id", "=", conn.id), ("kind", "=", "tax_rate"), ("code", "=", tax_type)]
+    )
+    return conn.env["clarus.xero.mapping"].create(
+        {"connection_id": conn.id, "kind": "tax", "tax_id": tax.id,
+         "xero_reference_id": ref.id}
+    )
+
+
 class XeroEmulatorCase(AccountTestInvoicingCommon):
     """An emulator per test class, reset per test; the company connected to its demo org."""
 
@@ -69,48 +121,17 @@ class XeroEmulatorCase(AccountTestInvoicingCommon):
     # ------------------------------------------------------------ connecting
 
     def connect_company(self, company, tenant_name=DEMO_ORG, tax=None, tax_type="OUTPUT2"):
-        conn = self.env["clarus.xero.connection"].create({
-            "name": f"Xero {company.name}",
-            "company_id": company.id,
-            "api_base_url": self.xero_url,
-            "identity_base_url": self.xero_url,
-            "login_base_url": self.xero_url,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "default_sales_account_code": "200",
-        })
-        self.authorize(conn)
-        tenant = next(t for t in conn.available_tenants if t["tenantName"] == tenant_name)
-        if conn.state == "choose_tenant":
-            conn._select_tenant(tenant["tenantId"])
-        self.enable_company_currency(conn, company.currency_id.name)
-        conn.action_import_reference_data()
-        self.map_tax(conn, tax or self.company_data["default_tax_sale"], tax_type)
-        return conn
+        return connect_company(self.env, self.xero_url, company, tenant_name,
+                               tax or self.company_data["default_tax_sale"], tax_type)
 
     def authorize(self, conn):
-        action = conn.action_authorize()
-        consent = requests.get(action["url"], allow_redirects=False, timeout=10)
-        assert consent.status_code in (302, 303), consent.text
-        query = parse_qs(urlparse(consent.headers["Location"]).query)
-        found = self.env["clarus.xero.connection"]._find_by_oauth_state(query["state"][0])
-        assert found == conn, "the state that came back must identify this connection"
-        found._complete_authorization(query["code"][0])
+        authorize(conn)
 
     def enable_company_currency(self, conn, code):
-        """Xero's demo org has NZD and AUD; add the test company's currency as a user would."""
-        gateway = conn._gateway()
-        gateway._call(gateway.accounting, "create_currency", conn.tenant_id,
-                      {"Code": code, "Description": code})
+        enable_currency(conn, code)
 
     def map_tax(self, conn, tax, tax_type):
-        ref = self.env["clarus.xero.reference"].search(
-            [("connection_id", "=", conn.id), ("kind", "=", "tax_rate"), ("code", "=", tax_type)]
-        )
-        return self.env["clarus.xero.mapping"].create(
-            {"connection_id": conn.id, "kind": "tax", "tax_id": tax.id,
-             "xero_reference_id": ref.id}
-        )
+        return map_tax(conn, tax, tax_type)
 
     # ---------------------------------------------------------- documents
 

@@ -184,8 +184,9 @@ class TestBadInput(XeroEmulatorCase):
         item_job = self.jobs_for(product, "item")
         self.assertEqual(item_job.state, "failed")
         self.assertIn("at most 30", item_job.error_message)
-        self.assertEqual(self.jobs_for(bad, "invoice").state, "pending",
-                         "the invoice waits for its item")
+        invoice_job = self.jobs_for(bad, "invoice")
+        self.assertEqual(invoice_job.state, "waiting", "the invoice waits for its item")
+        self.assertEqual(invoice_job.waits_for_id, item_job)
         self.assertTrue(self.xero_invoice(self.good))
 
     def test_currency_not_enabled_in_xero(self):
@@ -210,4 +211,5 @@ class TestBadInput(XeroEmulatorCase):
         self.assertIn("archived", job.error_message)
         archived = [c for c in self.xero_documents("Contacts") if c["ContactID"] == contact_id]
         self.assertEqual(archived[0]["Name"], "Old B", "the archived contact is left alone")
-        self.assertEqual(self.jobs_for(bad, "invoice").state, "pending")
+        self.assertEqual(self.jobs_for(bad, "invoice").waits_for_id, job,
+                         "the invoice waits for its customer")

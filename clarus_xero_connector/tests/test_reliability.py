@@ -13,7 +13,6 @@ from odoo.orm.environments import Transaction
 from odoo.tests import tagged
 
 from clarus_sync_engine import mapping
-from clarus_sync_engine.client import XeroGateway
 
 from ..models.clarus_xero_connection import TokenRefreshedElsewhere
 from .common import CLIENT_ID, CLIENT_SECRET, XeroEmulatorCase
@@ -74,40 +73,43 @@ class TestReliability(XeroEmulatorCase):
                 return
         self.fail("the queue did not drain")
 
-    def kill_invoice_send(self, stage):
-        real = XeroGateway.send_batch
-        test = self
+    def dying_commit(self, stage):
+        """A commit callback whose worker dies at a chosen point of an invoice send.
 
-        def send_batch(gateway, kind, *args, **kwargs):
-            if kind != "invoice":
-                return real(gateway, kind, *args, **kwargs)
-            if stage == "before":
+        ``before``: right after the in-flight mark is committed, before the request;
+        ``during`` and ``after``: at the first commit after the request (the caller adds
+        an emulator fault that loses the answer for ``during``). What a real commit would
+        keep is marked with a savepoint; ``crash_recovery`` rolls back to it."""
+        seen = {"in_flight": False}
+
+        def commit(processed=0):
+            self.env.flush_all()
+            if seen["in_flight"] and stage in ("during", "after"):
                 raise WorkerKilled()
-            if stage == "during":
-                test.control("POST", "/faults", {"mode": "timeout", "hold": 1.5, "count": 1,
-                                                  "path_prefix": "/api.xro/2.0/Invoices"})
-                gateway.timeout = (5, 0.5)
-                try:
-                    real(gateway, kind, *args, **kwargs)
-                except Exception:  # noqa: BLE001 - the answer is lost, then the worker dies
-                    raise WorkerKilled() from None
-            result = real(gateway, kind, *args, **kwargs)
-            raise WorkerKilled()  # after the answer, before the results are committed
-            return result
-
-        return patch.object(XeroGateway, "send_batch", send_batch)
+            self.env.cr.execute("SAVEPOINT last_commit")
+            in_flight = bool(self.env["clarus.xero.job"].search_count(
+                [("kind", "=", "invoice"), ("in_flight", "=", True)]))
+            seen["in_flight"] = seen["in_flight"] or in_flight
+            if in_flight and stage == "before":
+                raise WorkerKilled()
+            return float("inf")
+        return commit
 
     # ------------------------------------------------------------------ tests
 
     def _crash_then_recover(self, stage):
-        commit = self.committing()
+        if stage == "during":
+            # Xero stores the invoices, the answer never comes back, the worker dies.
+            self.control("POST", "/faults", {"mode": "timeout", "hold": 1.5, "count": 1,
+                                              "path_prefix": "/api.xro/2.0/Invoices"})
+            self.connection.request_timeout = 1
+        self.committing()
         # Not assertRaises: Odoo's rolls back its block, which would hide what a crash leaves.
         killed = False
-        with self.kill_invoice_send(stage):
-            try:
-                self.push(commit=commit)
-            except WorkerKilled:
-                killed = True
+        try:
+            self.push(commit=self.dying_commit(stage))
+        except WorkerKilled:
+            killed = True
         self.assertTrue(killed)
         self.crash_recovery()
         in_flight = self.env["clarus.xero.job"].search([("kind", "=", "invoice")])
