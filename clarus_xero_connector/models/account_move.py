@@ -36,13 +36,42 @@ class AccountMove(models.Model):
         if self.env.context.get(SYNC_CONTEXT_KEY):
             return
         moves = self.filtered(lambda m: m.move_type in SALES_TYPES and m.state == "posted")
-        Connection = self.env["clarus.xero.connection"].sudo()
         for company, company_moves in moves.grouped("company_id").items():
-            conn = Connection._for_company(company)
-            if not conn or conn.state not in ("connected", "needs_reauth"):
+            conn, state, bound = company_moves._clarus_xero_connection_and_bound(company)
+            if not conn or state not in ("connected", "needs_reauth"):
                 continue
             company_moves.filtered(lambda m: not m._clarus_xero_excluded()) \
-                ._clarus_xero_enqueue_on(conn)
+                ._clarus_xero_enqueue_on(conn, bound)
+
+    def _clarus_xero_prerequisites(self):
+        """Customers and items these documents need in Xero first, in id order (so that
+        transactions queueing the same customers lock them in one order)."""
+        return (self.partner_id.commercial_partner_id.sorted("id"),
+                self._clarus_xero_products().sorted("id"))
+
+    def _clarus_xero_connection_and_bound(self, company):
+        """The company's active connection, its state, and which of these documents'
+        customers and items it already holds: one query, run at every posting."""
+        partners, products = self._clarus_xero_prerequisites()
+        self.env["clarus.xero.connection"].flush_model(["company_id", "active", "state"])
+        self.env["clarus.xero.binding"].flush_model(["connection_id", "res_model", "res_id"])
+        self.env.cr.execute(
+            """
+            SELECT conn.id, conn.state, binding.res_model, binding.res_id
+              FROM clarus_xero_connection conn
+              LEFT JOIN clarus_xero_binding binding ON binding.connection_id = conn.id
+               AND ((binding.res_model = 'res.partner' AND binding.res_id = ANY(%s))
+                    OR (binding.res_model = 'product.product' AND binding.res_id = ANY(%s)))
+             WHERE conn.company_id = %s AND conn.active
+            """,
+            [partners.ids, products.ids, company.id],
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return self.env["clarus.xero.connection"], None, set()
+        conn = self.env["clarus.xero.connection"].sudo().browse(rows[0][0])
+        bound = {(model, res_id) for _id, _state, model, res_id in rows if model}
+        return conn, rows[0][1], bound
 
     @api.model
     def _clarus_xero_queue_backlog(self, connection):
@@ -68,22 +97,22 @@ class AccountMove(models.Model):
             or any(lines.sale_line_ids.order_id.mapped("clarus_xero_no_sync"))
         )
 
-    def _clarus_xero_enqueue_on(self, conn):
-        """Queue these documents, and the customers and items Xero does not hold yet,
-        in one statement (with one binding look-up for all of them)."""
+    def _clarus_xero_enqueue_on(self, conn, bound=None):
+        """Queue these documents, and the customers and items Xero does not hold yet
+        (``bound``: ``(model, id)`` pairs it holds; looked up when not given), in one
+        statement."""
         if not self:
             return self.env["clarus.xero.job"]
-        # In id order: transactions queueing the same customers lock them in one order.
-        partners = self.partner_id.commercial_partner_id.sorted("id")
-        products = self._clarus_xero_products().sorted("id")
-        bound = {
-            (binding.res_model, binding.res_id)
-            for binding in self.env["clarus.xero.binding"].sudo().search_fetch([
-                ("connection_id", "=", conn.id),
-                ("res_model", "in", ["res.partner", "product.product"]),
-                ("res_id", "in", partners.ids + products.ids),
-            ], ["res_model", "res_id"])
-        }
+        partners, products = self._clarus_xero_prerequisites()
+        if bound is None:
+            bound = {
+                (binding.res_model, binding.res_id)
+                for binding in self.env["clarus.xero.binding"].sudo().search_fetch([
+                    ("connection_id", "=", conn.id),
+                    ("res_model", "in", ["res.partner", "product.product"]),
+                    ("res_id", "in", partners.ids + products.ids),
+                ], ["res_model", "res_id"])
+            }
         rows = [(record, kind, (), 10)
                 for records, kind in ((partners, "contact"), (products, "item"))
                 for record in records if (record._name, record.id) not in bound]
@@ -158,7 +187,7 @@ class AccountMove(models.Model):
               FROM clarus_xero_binding binding
               JOIN clarus_xero_connection conn ON conn.id = binding.connection_id
              WHERE binding.res_model = 'account.move' AND binding.res_id = ANY(%s)
-               AND conn.active AND conn.lock_after_export
+               AND binding.active AND conn.active AND conn.lock_after_export
             """,
             [sales.ids],
         )

@@ -142,6 +142,7 @@ class ClarusXeroJob(models.Model):
         ]
         # Pending ORM changes to jobs must be in the table the statement reads.
         self.flush_model()
+        connection.flush_recordset(["company_id"])
         now = self.env.cr.now()
         self.env.cr.execute(SQL(
             """
@@ -149,12 +150,13 @@ class ClarusXeroJob(models.Model):
                 connection_id, company_id, res_model, res_id, record_name, kind, state,
                 priority, attempts, next_attempt_at, dedupe_key, depends_on,
                 create_uid, create_date, write_uid, write_date)
-            SELECT %(conn)s, %(company)s, row.res_model, row.res_id, row.record_name,
+            SELECT %(conn)s, conn.company_id, row.res_model, row.res_id, row.record_name,
                    row.kind, %(pending)s, row.priority, 0, %(due)s, row.dedupe_key,
                    row.depends_on, %(uid)s, %(now)s, %(uid)s, %(now)s
               FROM jsonb_to_recordset(%(rows)s::jsonb) AS row(
                    position int, dedupe_key varchar, res_model varchar, res_id int,
                    record_name varchar, kind varchar, priority int, depends_on jsonb)
+              JOIN clarus_xero_connection conn ON conn.id = %(conn)s
              -- Ids in the caller's order: of two jobs on one record, the planner sends
              -- the older first (a credit note before its allocation).
              ORDER BY row.position
@@ -164,7 +166,7 @@ class ClarusXeroJob(models.Model):
                    write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
             RETURNING id
             """,
-            conn=connection.id, company=connection.company_id.id, pending=states.PENDING,
+            conn=connection.id, pending=states.PENDING,
             now=now, due=fields.Datetime.now(), uid=self.env.uid, rows=json.dumps(payload),
             # The conflict target is the dedupe index itself, so the two cannot drift apart.
             target=SQL(type(self)._pending_uniq._index_definition),
