@@ -124,10 +124,13 @@ def test_history_note_on_an_invoice(gateway, tenant, reference):
     contact_id = _contact(gateway, tenant, "E" + uuid.uuid4().hex[:8].upper())
     invoice = mapping.invoice_payload({
         "number": "INV/H/" + uuid.uuid4().hex[:6], "date": "2026-03-01",
+        "due_date": "2026-03-31",  # Xero refuses an AUTHORISED invoice without one
         "contact_id": contact_id, "lines": [{"description": "W", "quantity": 1,
                                              "price_unit": 5, "account_code": account,
                                              "tax_type": tax}]})
-    invoice_id = gateway.send_batch("invoice", tenant, [invoice], None).results[0].xero_id
+    created = gateway.send_batch("invoice", tenant, [invoice], None).results[0]
+    assert created.ok, created.errors
+    invoice_id = created.xero_id
     note = mapping.history_payload("invoice", invoice_id,
                                    mapping.history_note("UPS", "1Z999", "WH/OUT/1"))
     result = gateway.send_batch("history", tenant, [note], "hist-" + uuid.uuid4().hex)
