@@ -54,12 +54,14 @@ class AccountMove(models.Model):
         customers and items it already holds: one query, run at every posting."""
         partners, products = self._clarus_xero_prerequisites()
         self.env["clarus.xero.connection"].flush_model(["company_id", "active", "state"])
-        self.env["clarus.xero.binding"].flush_model(["connection_id", "res_model", "res_id"])
+        self.env["clarus.xero.binding"].flush_model(
+            ["connection_id", "res_model", "res_id", "active"])
         self.env.cr.execute(
             """
             SELECT conn.id, conn.state, binding.res_model, binding.res_id
               FROM clarus_xero_connection conn
               LEFT JOIN clarus_xero_binding binding ON binding.connection_id = conn.id
+               AND binding.active
                AND ((binding.res_model = 'res.partner' AND binding.res_id = ANY(%s))
                     OR (binding.res_model = 'product.product' AND binding.res_id = ANY(%s)))
              WHERE conn.company_id = %s AND conn.active

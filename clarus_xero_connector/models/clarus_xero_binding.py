@@ -15,6 +15,12 @@ class ClarusXeroBinding(models.Model):
     connection_id = fields.Many2one(
         "clarus.xero.connection", required=True, ondelete="cascade", index=True
     )
+    # A binding belongs to the Xero organisation it was made in, not to the connection:
+    # a connection re-authorised to another organisation (test first, then live) must
+    # not reuse the first one's contacts, items or documents. Bindings of an organisation
+    # the connection left are archived, and come back if it returns.
+    tenant_id = fields.Char("Xero Tenant ID", index=True)
+    active = fields.Boolean(default=True)
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
     res_model = fields.Char(required=True, index=True)
     res_id = fields.Many2oneReference(model_field="res_model", required=True, index=True)
@@ -26,10 +32,12 @@ class ClarusXeroBinding(models.Model):
     history_sent = fields.Boolean(help="The shipment note reached the invoice's Xero history.")
 
     _record_uniq = models.UniqueIndex(
-        "(connection_id, res_model, res_id)", "A record is bound once per Xero organisation."
+        "(connection_id, res_model, res_id) WHERE active",
+        "A record is bound once per Xero organisation.",
     )
     _xero_uniq = models.UniqueIndex(
-        "(connection_id, res_model, xero_id)", "A Xero record is bound to one Odoo record."
+        "(connection_id, res_model, xero_id) WHERE active",
+        "A Xero record is bound to one Odoo record.",
     )
 
     def _get(self, connection, record):
@@ -63,5 +71,19 @@ class ClarusXeroBinding(models.Model):
                 binding.write(vals)
             else:
                 to_create.append(dict(vals, connection_id=connection.id,
+                                      tenant_id=connection.tenant_id,
                                       res_model=record._name, res_id=record.id))
         return self.create(to_create)
+
+    def _follow_tenant(self, connection):
+        """The connection now points at ``connection.tenant_id``: archive the bindings of
+        any other organisation and bring back those of this one. Returns the archived
+        bindings (what will be sent again)."""
+        every = self.with_context(active_test=False).search(
+            [("connection_id", "=", connection.id)])
+        leaving = every.filtered(lambda b: b.active and b.tenant_id != connection.tenant_id)
+        leaving.active = False
+        returning = every.filtered(
+            lambda b: not b.active and b.tenant_id == connection.tenant_id)
+        returning.active = True
+        return leaving

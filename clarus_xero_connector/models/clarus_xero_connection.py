@@ -1,4 +1,5 @@
 import secrets
+from collections import Counter
 
 import urllib3
 from xero_python.exceptions import HTTPStatusException
@@ -220,6 +221,23 @@ class ClarusXeroConnection(models.Model):
         self.message_post(
             body=self.env._("Connected to Xero organisation %s.", self.tenant_name)
         )
+        self._follow_tenant()
+
+    def _follow_tenant(self):
+        """After choosing an organisation: what was sent to another one is sent again to
+        this one (its bindings are archived, so contacts, items and documents are created
+        afresh here), and the connection says what that is."""
+        left = self.env["clarus.xero.binding"].sudo()._follow_tenant(self)
+        if not left:
+            return 0
+        counts = Counter(left.mapped("res_model"))
+        labels = {"account.move": self.env._("invoices and credit notes"),
+                  "res.partner": self.env._("contacts"), "product.product": self.env._("items")}
+        self.message_post(body=self.env._(
+            "This connection now points at %(org)s. Records sent to another organisation "
+            "will be sent again here: %(what)s.", org=self.tenant_name,
+            what=", ".join(f"{n} {labels.get(model, model)}" for model, n in counts.items())))
+        return self.env["account.move"]._clarus_xero_queue_backlog(self)
 
     def action_disconnect(self):
         for conn in self.sudo():

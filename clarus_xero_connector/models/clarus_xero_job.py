@@ -229,12 +229,13 @@ class ClarusXeroJob(models.Model):
         return moved
 
     def _release_waiters(self, job_ids):
-        """Jobs waiting for ``job_ids`` go back to pending, in one statement."""
+        """Jobs waiting for ``job_ids`` go back to pending, due at once (no time: the
+        claim's clock has whole seconds, the database's does not), in one statement."""
         self.env.cr.execute(
             """
             UPDATE clarus_xero_job
                SET state = 'pending', waits_for_id = NULL, wait_reason = NULL,
-                   next_attempt_at = (now() AT TIME ZONE 'UTC')
+                   next_attempt_at = NULL
              WHERE state = 'waiting' AND waits_for_id = ANY(%s)
          RETURNING id
             """,

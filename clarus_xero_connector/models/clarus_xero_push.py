@@ -23,6 +23,8 @@ CLAIM_LIMIT = 500
 # A run claims, plans and sends at most this many times per organisation; the cron
 # comes back for the rest.
 MAX_ROUNDS = 200
+# Claims refused because another worker claimed the same rows first, before giving up.
+CLAIM_ATTEMPTS = 3
 # Xero takes up to 3.5 MB a request; keep a margin for headers and encoding.
 MAX_REQUEST_BYTES = 3_000_000
 CLAIM_ORDER = sorted(planner.KIND_ORDER, key=lambda kind: (planner.KIND_ORDER[kind], kind))
@@ -95,6 +97,7 @@ class ClarusXeroPush(models.AbstractModel):
 
     @api.model
     def _run(self, connection, commit=None, pacer=None, clock=time.monotonic, batch_size=50):
+        real_commit = commit is not None
         commit = commit or (lambda processed=0: float("inf"))
         pacer = pacer or RatePacer(per_day=connection.day_limit or 5000)
         gateway = connection._gateway(pacer)
@@ -106,7 +109,7 @@ class ClarusXeroPush(models.AbstractModel):
         for _round in range(MAX_ROUNDS):
             if not self._token_ready(connection, commit):
                 return sent_batches
-            jobs = self._claim(connection)
+            jobs = self._claim(connection, commit if real_commit else None)
             if not jobs:
                 break
             # The claim is a state change: once committed, no other worker and no person
@@ -166,12 +169,34 @@ class ClarusXeroPush(models.AbstractModel):
 
     # ------------------------------------------------------------ claim, plan
 
-    def _claim(self, connection):
+    def _claim(self, connection, commit=None):
         """Take due pending jobs: one ``UPDATE ... SKIP LOCKED RETURNING`` that moves them
         to running, so the claim outlives the transaction's first commit. Waiting jobs
-        are never claimed: they cannot hold the head of the queue."""
+        are never claimed: they cannot hold the head of the queue.
+
+        Another worker may have claimed some of these rows since this transaction's
+        snapshot was taken; PostgreSQL then refuses the update (serialisation failure).
+        With real commits the claim is tried again on a fresh snapshot; otherwise there
+        is nothing to claim now."""
         Job = self.env["clarus.xero.job"]
         Job.flush_model()
+        for _attempt in range(CLAIM_ATTEMPTS):
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    rows = self._claim_rows(connection)
+                break
+            except psycopg2.errors.SerializationFailure:
+                if not commit:
+                    return Job
+                commit(0)
+        else:
+            return Job
+        rows.sort(key=lambda row: (row[1], row[2], row[0]))
+        jobs = Job.browse([row[0] for row in rows])
+        jobs.invalidate_recordset(["state", "started_at", "in_flight"])
+        return jobs
+
+    def _claim_rows(self, connection):
         self.env.cr.execute(
             """
             UPDATE clarus_xero_job job
@@ -188,11 +213,9 @@ class ClarusXeroPush(models.AbstractModel):
             # Prerequisites first and one kind at a time, so that batches come out full.
             {"conn": connection.id, "now": fields.Datetime.now(), "order": CLAIM_ORDER,
              "limit": CLAIM_LIMIT},
+            log_exceptions=False,
         )
-        rows = sorted(self.env.cr.fetchall(), key=lambda row: (row[1], row[2], row[0]))
-        jobs = Job.browse([row[0] for row in rows])
-        jobs.invalidate_recordset(["state", "started_at", "in_flight"])
-        return jobs
+        return self.env.cr.fetchall()
 
     def _plan(self, connection, jobs, batch_size=50):
         """Plan the claimed jobs (running in the database, pending to the planner) with

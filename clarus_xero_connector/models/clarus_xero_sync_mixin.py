@@ -106,7 +106,8 @@ class ClarusXeroSyncedMixin(models.AbstractModel):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_clarus_xero_synced(self):
         """A record Xero holds cannot be deleted here: Xero would keep pointing at it."""
-        bound = self.env["clarus.xero.binding"].sudo().search(
+        # Also what an organisation this connection left still holds.
+        bound = self.env["clarus.xero.binding"].sudo().with_context(active_test=False).search(
             [("res_model", "=", self._name), ("res_id", "in", self.ids)], limit=1
         )
         if bound:

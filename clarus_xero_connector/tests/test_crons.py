@@ -19,6 +19,7 @@ import requests
 
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.modules.registry import Registry
+from odoo.orm.environments import Transaction
 from odoo.tests import BaseCase, get_db_name, tagged
 
 from clarus_xero_emulator.server import start_server
@@ -103,13 +104,22 @@ class TestCronsOnCommittedData(BaseCase):
         jobs = env["clarus.xero.job"].search([("connection_id", "=", self.connection_id)])
         return Counter(jobs.mapped("state"))
 
+    def assert_sent_once(self, numbers):
+        counts = self.xero_invoice_counts()
+        with self.transaction() as env:
+            jobs = env["clarus.xero.job"].search([("connection_id", "=", self.connection_id)])
+            detail = [(j.kind, j.state, j.xero_number, j.error_message) for j in jobs[:5]]
+            detail.append(sorted(counts.items())[:5])
+            detail.append(self.tenant)
+            detail.append(env["clarus.xero.connection"].browse(self.connection_id).last_error)
+        self.assertEqual({n: counts[n] for n in numbers}, dict.fromkeys(numbers, 1), detail)
+
     # ------------------------------------------------------------------ tests
 
     def test_push_cron_sends_committed_invoices_and_reports_progress(self):
         numbers = self.post_invoices(60)
         self.run_cron("clarus_xero_connector.ir_cron_clarus_xero_push")
-        counts = self.xero_invoice_counts()
-        self.assertEqual({n: counts[n] for n in numbers}, dict.fromkeys(numbers, 1))
+        self.assert_sent_once(numbers)
         with self.transaction() as env:
             self.assertEqual(self.job_states(env), Counter({"done": 61}))
             cron = env.ref("clarus_xero_connector.ir_cron_clarus_xero_push")
@@ -125,6 +135,8 @@ class TestCronsOnCommittedData(BaseCase):
         def pusher():
             try:
                 with self.registry.cursor() as cr:
+                    # The registry lock is held by the test runner: hand the registry over.
+                    cr.transaction = Transaction(self.registry)
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     conn = env["clarus.xero.connection"].browse(self.connection_id)
 
@@ -144,8 +156,7 @@ class TestCronsOnCommittedData(BaseCase):
         for thread in threads:
             thread.join(timeout=300)
         self.assertEqual(errors, [])
-        counts = self.xero_invoice_counts()
-        self.assertEqual({n: counts[n] for n in numbers}, dict.fromkeys(numbers, 1))
+        self.assert_sent_once(numbers)
         with self.transaction() as env:
             self.assertEqual(self.job_states(env), Counter({"done": 151}))
 
@@ -190,4 +201,4 @@ class TestCronsOnCommittedData(BaseCase):
             # The committed token is the one Xero now honours: a push works with it.
         numbers = self.post_invoices(1)
         self.run_cron("clarus_xero_connector.ir_cron_clarus_xero_push")
-        self.assertEqual(self.xero_invoice_counts()[numbers[0]], 1)
+        self.assert_sent_once(numbers)

@@ -148,3 +148,48 @@ class TestOrganisationIsolation(XeroEmulatorCase):
         self.assertEqual(len([c for c in self.xero_documents("Contacts")
                               if c["Name"].casefold() == "twin traders"]), 1)
         self.assertEqual(self.xero_invoice(nz_move), None)
+
+
+@tagged("post_install", "-at_install")
+class TestSwitchOrganisation(XeroEmulatorCase):
+    def test_test_organisation_first_then_live_sends_everything_again(self):
+        move = self.make_invoice()
+        self.push()
+        nz_tenant = self.connection.tenant_id
+        nz_contact = self.partner_a.clarus_xero_id
+        self.assertTrue(self.xero_invoice(move))
+
+        # Re-authorised, this time choosing the other organisation.
+        self.authorize(self.connection)
+        au = next(t for t in self.connection.available_tenants
+                  if t["tenantName"] == "Clarus Test Org (AU)")
+        self.connection._select_tenant(au["tenantId"])
+        self.assertNotEqual(self.connection.tenant_id, nz_tenant)
+        self.enable_company_currency(self.connection, self.env.company.currency_id.name)
+        self.connection.action_import_reference_data()
+        au_output = self.env["clarus.xero.reference"].search(
+            [("connection_id", "=", self.connection.id), ("kind", "=", "tax_rate"),
+             ("code", "=", "OUTPUT")])
+        self.env["clarus.xero.mapping"].search(
+            [("connection_id", "=", self.connection.id), ("kind", "=", "tax")]
+        ).xero_reference_id = au_output
+
+        # The connection says what will be sent again, and queued it.
+        self.assertIn("will be sent again", " ".join(self.connection.message_ids.mapped("body")))
+        self.partner_a.invalidate_recordset()
+        self.assertFalse(self.partner_a.clarus_xero_id, "the NZ contact is not reused")
+        self.assertEqual(self.jobs_for(move, "invoice").filtered(
+            lambda j: j.state == "pending").kind, "invoice")
+        self.push()
+        au_invoices = self.control(
+            "GET", f"/documents/Invoices?tenant={self.connection.tenant_id}")["records"]
+        jobs = self.env["clarus.xero.job"].search([("connection_id", "=", self.connection.id)])
+        self.assertEqual([i["InvoiceNumber"] for i in au_invoices], [move.name], [
+            (j.kind, j.state, j.res_model, j.res_id, j.error_message) for j in jobs])
+        self.partner_a.invalidate_recordset()
+        au_contact = self.partner_a.clarus_xero_id
+        self.assertTrue(au_contact)
+        self.assertNotEqual(au_contact, nz_contact)
+        nz_contacts = self.control("GET", f"/documents/Contacts?tenant={nz_tenant}")["records"]
+        self.assertIn(nz_contact, [c["ContactID"] for c in nz_contacts])
+        self.assertNotIn(au_contact, [c["ContactID"] for c in nz_contacts])
