@@ -24,7 +24,8 @@ def test_match_order_number_then_unique_email_then_name():
     assert match_contact({"email": "shared@co.test", "name": "Delta"}, XERO)["ContactID"] == "4"
     assert match_contact({"email": "shared@co.test", "name": "Nobody"}, XERO) is None
     assert match_contact({"ref": "C00099", "name": "Old"}, XERO) is None  # archived
-    assert match_contact({"name": "acme ltd"}, XERO) is None  # name match is exact
+    # Names compare as Xero compares them: case and spacing ignored.
+    assert match_contact({"name": " ACME  ltd "}, XERO)["ContactID"] == "1"
 
 
 def test_disambiguate_name():

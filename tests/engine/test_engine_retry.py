@@ -57,7 +57,7 @@ def test_rate_limit_reads_problem_and_retry_after():
     exc = sdk_error(429, b"", {"Retry-After": "42", "X-Rate-Limit-Problem": "minute"})
     assert isinstance(exc, xe.RateLimitException) and exc.rate_limit == "minute"
     result = classify(exc)
-    assert result == (states.RATE_LIMIT, True, "Xero rate limit reached (minute).", 42.0)
+    assert result == (states.RATE_LIMIT, True, "Xero rate limit reached (minute).", 42.0, False)
 
 
 @pytest.mark.parametrize("status,category,retryable", [
