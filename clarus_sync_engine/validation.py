@@ -129,4 +129,15 @@ def validate_item(payload, known):
     inventory = payload.get("InventoryAssetAccountCode")
     if "InventoryAssetAccountCode" in payload:
         _check_account("The stock valuation", inventory, known, problems)
+        _check_tracked_purchase(payload, problems)
     return problems
+
+
+def _check_tracked_purchase(payload, problems):
+    """Xero rule: a tracked item must be purchasable with ``PurchaseDetails.COGSAccountCode``
+    (``IsPurchased`` false nulls PurchaseDetails; XERO_API §8)."""
+    details = payload.get("PurchaseDetails") or {}
+    if not payload.get("IsPurchased") or not details.get("COGSAccountCode"):
+        problems.append("This product is tracked as inventory in Xero, which needs a cost of "
+                        "goods sold account for its purchases. Set the COGS account in the "
+                        "Xero settings.")
