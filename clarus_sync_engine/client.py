@@ -9,7 +9,14 @@ itself. Why: the SDK's model deserialiser raises ``ValueError`` on any enum valu
 date format it does not know, and a document Xero *did* save would then look like a
 failure and be sent again. Raw JSON also gives the response headers to the pacer.
 SDK exceptions (``HTTPStatusException`` and subclasses) still propagate for
-``retry.classify``; their headers are fed to the pacer first.
+``retry.classify``; their headers are fed to the pacer first. A 404 from a GET becomes
+``retry.LookupNotFound`` (not proof the record is gone).
+
+Xero rules the gateway meets by construction (XERO_API §3, §8): every look-up URL is
+cut to ``urls.URL_BUDGET`` characters as encoded on the wire (``urls.chunk_values``);
+new contacts are created with PUT, which refuses a name or number clash instead of
+overwriting finance's contact as POST would; every batch write goes with
+``summarizeErrors=false``.
 """
 
 import json
@@ -140,10 +147,6 @@ def response_summary(element, note=None):
     if note:
         summary["note"] = note
     return json.dumps(summary, default=str)
-
-
-def _where_any(field, values):
-    return urls.or_join(urls.equals_clause(field, v) for v in values)
 
 
 def contact_conflict(errors):
@@ -362,7 +365,11 @@ class XeroGateway:
         clauses = ([urls.equals_clause("ContactNumber", v) for v in numbers]
                    + [urls.equals_clause("Name", " ".join(str(v).split())) for v in names]
                    + [urls.equals_clause("EmailAddress", v.strip()) for v in emails])
-        clauses = list(dict.fromkeys(clauses))
+        # A name too long to look up alone (255 characters of CJK text encode to about
+        # 2,300) is not looked up: PUT refuses it if it clashes (``contact_conflict``).
+        base = self._resource_url("Contacts")
+        clauses = [c for c in dict.fromkeys(clauses) if len(urls.encoded_url(
+            base, [("includeArchived", True), ("where", c)])) <= urls.URL_BUDGET]
         contacts = self._chunked_get("get_contacts", tenant_id, "Contacts", "where", clauses,
                                      urls.or_join, include_archived=True) if clauses else []
         by_number, by_name, by_email = {}, {}, {}

@@ -22,6 +22,7 @@ from xero_python import exceptions as xe
 
 from .pacing import retry_after_from
 from .states import AUTH, RATE_LIMIT, TRANSIENT, UNKNOWN_OUTCOME, VALIDATION
+from .urls import UrlTooLong
 
 # ``stop_connection``: the failure is the connection's, not the job's (tenant
 # disconnected, scope missing): stop sending for the whole organisation and tell an
@@ -211,6 +212,8 @@ def classify(exc_or_response):
                               "(%s). That is not proof the record is gone (Xero also says 404 "
                               "for an over-long URL): the job is tried again later."
                               % item.method, None)
+    if isinstance(item, UrlTooLong):
+        return Classification(VALIDATION, False, str(item), None)
     if isinstance(item, (InvalidGrant, xe.OAuth2InvalidGrantError)):
         return Classification(AUTH, False, "Xero refused the saved authorisation "
                               "(invalid_grant): reconnect the organisation.", None)

@@ -160,3 +160,13 @@ def test_element_result_reads_identity_and_errors():
     assert not bad.ok and "already assigned" in bad.errors[0] and bad.conflict == "name_clash"
     archived = element_result("contact", {"ContactID": "c1", "ContactStatus": "ARCHIVED"})
     assert archived.status == "ARCHIVED" and archived.conflict is None
+
+
+def test_a_name_too_long_to_look_up_is_left_to_puts_refusal():
+    gateway, wire = gateway_with(lambda m, url, b: (200, {"Contacts": []}))
+    _by_number, by_name, _ = gateway.find_contacts("t", numbers=["C1"], names=["東" * 255,
+                                                                              "Acme"])
+    assert len(wire.calls) == 1 and "%E6%9D%B1" not in wire.calls[0][1] and not by_name
+    assert "Acme" in parse_qs(urlsplit(wire.calls[0][1]).query)["where"][0]
+    verdict = classify(urls.UrlTooLong("too long"))
+    assert (verdict.category, verdict.retryable) == (states.VALIDATION, False)
