@@ -460,6 +460,13 @@ class XeroGateway:
             "contacts": self._paged("get_contacts", tenant_id, "Contacts"),
         }
 
+    def organisation(self, tenant_id):
+        """The raw ``GET /Organisation`` dict: lock dates (``guards.lock_date_check``),
+        country, base currency."""
+        data, _h, _s = self._call(self.accounting, "get_organisations", tenant_id)
+        organisations = (data or {}).get("Organisations") or []
+        return organisations[0] if organisations else {}
+
     def connections(self):
         """The tenants this token can reach: raw ``/connections`` dicts."""
         data, _h, _s = self._call(self.identity, "get_connections")

@@ -103,7 +103,7 @@ def resolve_contacts(elements, by_number, by_email, by_name):
 
     ``elements`` are ``mapping.contact_payload`` dicts; ``by_*`` map a ContactNumber,
     an email or a name to the raw Xero contact found for it (archived ones included);
-    names are compared as Xero compares them (``name_key``).
+    names and emails are compared as Xero compares them (``name_key``).
     Returns ``{ContactNumber: Xero contact}`` for the partners Xero already holds,
     including an archived one, which the caller must report rather than use.
 
@@ -113,12 +113,12 @@ def resolve_contacts(elements, by_number, by_email, by_name):
     uses, becomes ``"Name (REF)"`` (``disambiguate_name``) before sending. Deterministic:
     the same batch always gets the same names.
     """
-    by_name = _by_name_key(by_name)
+    by_name, by_email = _by_name_key(by_name), _by_name_key(by_email)
     found, to_create = {}, []
     for element in elements:
         number = element.get("ContactNumber")
-        candidates = [c for c in (by_number.get(number), by_email.get(
-            element.get("EmailAddress")), by_name.get(name_key(element["Name"]))) if c]
+        candidates = [c for c in (by_number.get(number), by_email.get(name_key(
+            element.get("EmailAddress"))), by_name.get(name_key(element["Name"]))) if c]
         partner = {"ref": number, "name": element["Name"], "email": element.get("EmailAddress")}
         match = match_contact(partner, candidates)
         ours = by_number.get(number)

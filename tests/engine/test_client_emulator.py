@@ -88,6 +88,12 @@ def test_reference_data_has_what_mapping_needs(reference):
     assert isinstance(reference["contacts"], list)
 
 
+def test_organisation_is_the_tenants_own(gateway, tenant):
+    # The dict ``guards.lock_date_check`` reads its PeriodLockDate/EndOfYearLockDate from.
+    names = {c["tenantId"]: c["tenantName"] for c in gateway.connections()}
+    assert gateway.organisation(tenant)["Name"] == names[tenant]
+
+
 def test_contact_created_then_found_by_its_number(gateway, tenant):
     ref = "E" + uuid.uuid4().hex[:8].upper()
     xero_id = _contact(gateway, tenant, ref)

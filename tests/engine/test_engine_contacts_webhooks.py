@@ -129,3 +129,10 @@ def test_email_to_send_is_one_valid_address_or_none_with_a_reason():
     payload = mapping.contact_payload({"ref": "C1", "name": "Acme",
                                        "email": "a@acme.test; b@acme.test"}, notes)
     assert "EmailAddress" not in payload and notes and "several addresses" in notes[0]
+
+
+def test_resolve_contacts_finds_an_email_match_whatever_its_case():
+    theirs = {"ContactID": "c5", "Name": "Acme Trading", "EmailAddress": "Buyer@Acme.test"}
+    elements = [_element("Acme", "C5", "buyer@acme.test")]
+    found = contacts.resolve_contacts(elements, {}, {"Buyer@Acme.test": theirs}, {})
+    assert found == {"C5": theirs}
