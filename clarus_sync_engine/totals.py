@@ -174,11 +174,12 @@ def _fit_tax(lines, amounts, kind, tax_rates, odoo_tax):
     if kind == "NoTax":
         return None, ("" if not odoo_tax else "Odoo has a tax total of %s but the document "
                       "is sent without tax." % odoo_tax)
-    unknown = sorted({str(line.get("TaxType")) for line in lines
+    unknown = sorted({line.get("TaxType") or "(none)" for line in lines
                       if line.get("TaxType") not in tax_rates})
     if unknown:
-        return None, ("The tax rate of %s is not a percentage Xero can compute; Odoo's "
-                      "totals cannot be matched." % ", ".join(unknown))
+        return None, ("Xero's tax cannot be computed for lines with tax rate %s (no Xero "
+                      "tax rate mapped, or not a percentage tax), so Odoo's totals cannot "
+                      "be matched." % ", ".join(unknown))
     exact = [exact_line_tax(amount, tax_rates[line.get("TaxType")], kind)
              for line, amount in zip(lines, amounts, strict=True)]
     per_line = [round_money(value) for value in exact]

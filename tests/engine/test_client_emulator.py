@@ -127,6 +127,23 @@ def test_invoice_batch_binds_ids_and_reports_bad_elements_separately(gateway, te
     assert key in log and "summarizeErrors=False" in log and "unitdp=4" in log
 
 
+def test_read_back_by_ids_for_invoices_and_credit_notes(gateway, tenant, reference):
+    account, tax = _sales_account_and_tax(reference)
+    contact_id = _contact(gateway, tenant, "E" + uuid.uuid4().hex[:8].upper())
+    move = {"date": "2026-03-01", "due_date": "2026-03-31", "contact_id": contact_id,
+            "lines": [{"description": "W", "quantity": 1, "price_unit": 5,
+                       "account_code": account, "tax_type": tax}]}
+    invoice = gateway.send_batch("invoice", tenant, [mapping.invoice_payload(
+        dict(move, number="INV/B/" + uuid.uuid4().hex[:6]))], None).results[0]
+    note = gateway.send_batch("credit_note", tenant, [mapping.credit_note_payload(
+        dict(move, number="CN/B/" + uuid.uuid4().hex[:6]))], None).results[0]
+    unknown = [str(uuid.uuid4()) for _ in range(70)]  # several URL chunks
+    found = gateway.read_by_ids("invoice", tenant, unknown + [invoice.xero_id])
+    assert list(found) == [invoice.xero_id] and found[invoice.xero_id]["Status"]
+    found = gateway.read_by_ids("credit_note", tenant, [note.xero_id] + unknown)
+    assert list(found) == [note.xero_id]
+
+
 def test_history_note_on_an_invoice(gateway, tenant, reference):
     account, tax = _sales_account_and_tax(reference)
     contact_id = _contact(gateway, tenant, "E" + uuid.uuid4().hex[:8].upper())

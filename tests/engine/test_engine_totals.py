@@ -155,3 +155,12 @@ def test_tax_too_far_from_xero_is_reported_not_sent():
     fit = totals.fit_to_odoo(payload, {"OUTPUT2": D(15)},
                              totals.odoo_figures(D(100), D(14), D(114)), "860", "NONE")
     assert fit.problem and "14" in fit.problem and fit.tax_amounts is None
+
+
+def test_a_line_whose_tax_xero_cannot_compute_is_reported():
+    problems = []
+    mapping.invoice_payload({"lines": [
+        {"description": "Eco fee", "quantity": 1, "price_unit": 10, "account_code": "200",
+         "tax_type": "FIXED", "tax_rate": None}], "amount_tax": 1, "amount_total": 11},
+        problems)
+    assert problems and "tax rate FIXED" in problems[0]
