@@ -33,6 +33,7 @@ from xero_python.identity import IdentityApi
 from . import urls
 from .contacts import name_key
 from .idempotency import derived_key
+from .pacing import PacingStop  # noqa: F401  (raised here; the connector imports it from here)
 from .retry import LookupNotFound
 from .tokens import EndpointOAuth2Token, sdk_token
 
@@ -70,14 +71,6 @@ HISTORY_METHODS = {
     "contact": ("create_contact_history", "contact_id"),
     "item": ("create_item_history", "item_id"),
 }
-
-
-class PacingStop(Exception):
-    """The pacer says stop: reschedule the job ``decision.wait`` seconds from now."""
-
-    def __init__(self, decision):
-        super().__init__(decision.reason)
-        self.decision = decision
 
 
 def make_api_client(client_id, client_secret, token_getter, token_saver,

@@ -20,7 +20,7 @@ import requests
 from urllib3 import exceptions as u3
 from xero_python import exceptions as xe
 
-from .pacing import retry_after_from
+from .pacing import PacingStop, retry_after_from
 from .states import AUTH, RATE_LIMIT, TRANSIENT, UNKNOWN_OUTCOME, VALIDATION
 from .urls import UrlTooLong
 
@@ -212,6 +212,10 @@ def classify(exc_or_response):
                               "(%s). That is not proof the record is gone (Xero also says 404 "
                               "for an over-long URL): the job is tried again later."
                               % item.method, None)
+    if isinstance(item, PacingStop):
+        # Raised before a look-up or a send: nothing reached Xero.
+        return Classification(RATE_LIMIT, True, "Paused to stay within Xero's call limits: "
+                              "%s" % item.decision.reason, item.decision.wait)
     if isinstance(item, UrlTooLong):
         return Classification(VALIDATION, False, str(item), None)
     if isinstance(item, (InvalidGrant, xe.OAuth2InvalidGrantError)):
