@@ -189,11 +189,9 @@ def _fit_totals(payload, move, problems):
         return
     fit = T.fit_to_odoo(payload, _tax_rates(move), odoo, move.get("rounding_account_code"),
                         move.get("no_tax_type") or move.get("rounding_tax_type"))
-    if fit.problem:
-        if problems is not None:
-            problems.append(fit.problem)
-        return
-    fit.apply(payload)
+    if fit.problem and problems is not None:
+        problems.append(fit.problem)
+    fit.apply(payload)  # whatever could be decided (the tax spread) still applies
 
 
 def _document(move, discounts, problems):

@@ -220,7 +220,7 @@ def fit_to_odoo(payload, tax_rates, odoo, rounding_account_code=None, no_tax_typ
     rounding_line = None
     if difference:
         if not rounding_account_code or not no_tax_type:
-            return Fit(problem=(
+            return Fit(tax_amounts, problem=(
                 "Xero would compute a total of %s instead of Odoo's %s (line amounts are "
                 "rounded to the cent one by one). Set a rounding account and the "
                 "organisation's no-tax rate in the Xero settings, so a rounding line can "

@@ -164,3 +164,16 @@ def test_a_line_whose_tax_xero_cannot_compute_is_reported():
          "tax_type": "FIXED", "tax_rate": None}], "amount_tax": 1, "amount_total": 11},
         problems)
     assert problems and "tax rate FIXED" in problems[0]
+
+
+def test_without_a_rounding_account_the_tax_still_lands_and_the_gap_is_reported():
+    # Three 1.03 lines at 15%, Odoo rounding globally: tax 0.46 (Xero per line: 0.45),
+    # and an Odoo untaxed total one cent off Xero's line sum.
+    lines = [{"description": "W", "quantity": 1, "price_unit": D("1.03"), "discount": 0,
+              "account_code": "200", "tax_type": "OUTPUT2", "tax_rate": D(15)}] * 3
+    problems = []
+    payload = mapping.invoice_payload({"lines": lines, "amount_untaxed": D("3.10"),
+                                       "amount_tax": D("0.46"), "amount_total": D("3.56")},
+                                      problems)
+    assert problems and "rounding account" in problems[0]
+    assert sum(item["TaxAmount"] for item in payload["LineItems"]) == D("0.46")
