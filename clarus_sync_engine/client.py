@@ -148,9 +148,10 @@ def contact_conflict(errors):
     Xero's PUT /Contacts refuses a contact whose Name (compared without regard to case)
     or ContactNumber another contact already holds: "The contact name X is already
     assigned to another contact..." / "The contact number X is already assigned to
-    another contact." (XERO_API §3, §8). The connector acts on it: look the contact up
-    by that name or number, then bind to it if it is ours or rename ours
-    (``contacts.disambiguate_name``) and send again.
+    another contact." (XERO_API §3, §8). The connector acts on it: look the refused
+    elements up (``XeroGateway.find_contacts`` with their names and numbers), pass the
+    answer to ``contacts.resolve_contacts``, which binds an element to the contact if it
+    is ours or renames the element ("Name (REF)"), then send the renamed ones again.
     """
     for message in errors or ():
         text = str(message or "").lower()
