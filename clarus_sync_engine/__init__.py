@@ -13,5 +13,6 @@ dicts, calls these functions, and writes the plain results back. The data flow i
 * ``totals``: Xero's arithmetic, and ``fit_to_odoo`` to land on Odoo's totals;
 * ``taxes``: which tax rate fits which account, the organisation's "no tax" rate;
 * ``guards``: allocation caps by what Xero still has open, lock dates;
-* ``idempotency``: keys derived from the logical send, not the attempt.
+* ``idempotency``: keys derived from the logical send, not the attempt;
+* ``scopes``: the granular OAuth scopes the connector asks for.
 """

@@ -17,24 +17,6 @@ from requests_oauthlib import OAuth2Session
 
 from .retry import InvalidGrant
 
-# The scopes the connector asks for. Granular scopes: apps created since 2 March 2026
-# must use them and get ``invalid_scope`` for ``accounting.transactions`` (XERO_API §1,
-# §8). ``accounting.invoices`` covers invoices, credit notes, purchase orders and items;
-# ``accounting.payments`` payments; ``accounting.settings`` accounts, tax rates,
-# currencies, tracking and the organisation; ``offline_access`` the refresh token.
-DEFAULT_SCOPE = ("offline_access accounting.contacts accounting.settings accounting.invoices "
-                 "accounting.payments")
-
-
-def missing_scopes(granted, required=DEFAULT_SCOPE):
-    """The required scopes a token's ``scope`` (string or list) does not grant, in order.
-
-    Xero answers a call outside the granted scopes with 401 ``insufficient_scope``;
-    checking the token at connection time names the missing scope before any call.
-    """
-    have = set(granted.split() if isinstance(granted, str) else granted or ())
-    return [scope for scope in required.split() if scope not in have]
-
 
 class OAuthFlowError(Exception):
     """The authorisation server refused the exchange for another reason than invalid_grant."""

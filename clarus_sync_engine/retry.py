@@ -21,6 +21,7 @@ from urllib3 import exceptions as u3
 from xero_python import exceptions as xe
 
 from .pacing import PacingStop, retry_after_from
+from .scopes import DEFAULT_SCOPE
 from .states import AUTH, RATE_LIMIT, TRANSIENT, UNKNOWN_OUTCOME, VALIDATION
 from .urls import UrlTooLong
 
@@ -37,8 +38,7 @@ TENANT_GONE_MESSAGE = (
 MISSING_SCOPE_MESSAGE = (
     "Xero refused the call because the connection lacks a permission (HTTP 401, "
     "insufficient_scope%s). Re-authorise the organisation so it grants the scopes "
-    "offline_access accounting.contacts accounting.settings accounting.invoices "
-    "accounting.payments, then retry the failed jobs.")
+    + DEFAULT_SCOPE + ", then retry the failed jobs.")
 
 
 class InvalidGrant(Exception):

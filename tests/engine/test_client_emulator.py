@@ -8,7 +8,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from clarus_sync_engine import mapping, oauth, states, taxes, totals, urls
+from clarus_sync_engine import mapping, scopes, states, taxes, totals, urls
 from clarus_sync_engine.client import make_gateway
 from clarus_sync_engine.pacing import RatePacer
 from clarus_sync_engine.retry import classify
@@ -48,7 +48,7 @@ def emulator():
 @pytest.fixture(scope="module")
 def gateway(emulator):
     token = _post_json(emulator.base_url + "/_emulator/tokens",
-                       {"client_id": "clarus-demo-client", "scope": oauth.DEFAULT_SCOPE})
+                       {"client_id": "clarus-demo-client", "scope": scopes.DEFAULT_SCOPE})
     return make_gateway("clarus-demo-client", "clarus-demo-secret", lambda: token,
                         lambda new: token.update(new), api_base_url=emulator.base_url,
                         identity_base_url=emulator.base_url, timeout=10,

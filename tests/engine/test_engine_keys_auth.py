@@ -7,7 +7,7 @@ from xero_python import exceptions as xe
 from xero_python.accounting.api.exception_handler import translate_status_exception
 from xero_python.rest import RESTResponse
 
-from clarus_sync_engine import oauth, states
+from clarus_sync_engine import scopes, states
 from clarus_sync_engine.idempotency import derived_key, idempotency_key
 from clarus_sync_engine.retry import classify
 
@@ -31,13 +31,13 @@ def test_key_is_the_same_for_a_retry_and_new_for_a_changed_payload():
 
 
 def test_default_scope_is_granular():
-    assert oauth.DEFAULT_SCOPE == ("offline_access accounting.contacts accounting.settings "
+    assert scopes.DEFAULT_SCOPE == ("offline_access accounting.contacts accounting.settings "
                                    "accounting.invoices accounting.payments")
-    assert "accounting.transactions" not in oauth.DEFAULT_SCOPE
-    assert oauth.missing_scopes("offline_access accounting.contacts accounting.settings "
+    assert "accounting.transactions" not in scopes.DEFAULT_SCOPE
+    assert scopes.missing_scopes("offline_access accounting.contacts accounting.settings "
                                 "accounting.transactions") == ["accounting.invoices",
                                                                "accounting.payments"]
-    assert oauth.missing_scopes(oauth.DEFAULT_SCOPE.split()) == []
+    assert scopes.missing_scopes(scopes.DEFAULT_SCOPE.split()) == []
 
 
 def sdk_error(status, headers):
