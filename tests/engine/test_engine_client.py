@@ -170,3 +170,12 @@ def test_a_name_too_long_to_look_up_is_left_to_puts_refusal():
     assert "Acme" in parse_qs(urlsplit(wire.calls[0][1]).query)["where"][0]
     verdict = classify(urls.UrlTooLong("too long"))
     assert (verdict.category, verdict.retryable) == (states.VALIDATION, False)
+
+
+def test_the_measured_url_is_the_url_on_the_wire():
+    gateway, wire = gateway_with(lambda m, url, b: (200, {"Contacts": []}))
+    gateway.find_contacts("t", numbers=["C/1 & 2"], names=['Zoë "Z" Ltd'])
+    (_method, url, _body), = wire.calls
+    where = 'ContactNumber=="C/1 & 2" OR Name=="Zoë \\"Z\\" Ltd"'
+    assert url == urls.encoded_url(BASE + "/Contacts",
+                                   [("where", where), ("includeArchived", True)])
