@@ -9,7 +9,14 @@ itself. Why: the SDK's model deserialiser raises ``ValueError`` on any enum valu
 date format it does not know, and a document Xero *did* save would then look like a
 failure and be sent again. Raw JSON also gives the response headers to the pacer.
 SDK exceptions (``HTTPStatusException`` and subclasses) still propagate for
-``retry.classify``; their headers are fed to the pacer first.
+``retry.classify``; their headers are fed to the pacer first. A 404 from a GET becomes
+``retry.LookupNotFound`` (not proof the record is gone).
+
+Xero rules the gateway meets by construction (XERO_API §3, §8): every look-up URL is
+cut to ``urls.URL_BUDGET`` characters as encoded on the wire (``urls.chunk_values``);
+new contacts are created with PUT, which refuses a name or number clash instead of
+overwriting finance's contact as POST would; every batch write goes with
+``summarizeErrors=false``.
 """
 
 import json
@@ -23,13 +30,22 @@ from xero_python.api_client import ApiClient
 from xero_python.api_client.configuration import Configuration
 from xero_python.identity import IdentityApi
 
+from . import urls
+from .contacts import name_key
+from .idempotency import derived_key
+from .pacing import PacingStop  # noqa: F401  (raised here; the connector imports it from here)
+from .retry import LookupNotFound
 from .tokens import EndpointOAuth2Token, sdk_token
 
-ElementResult = namedtuple("ElementResult", "ok xero_id number status errors warnings raw")
+# ``conflict``: for a refused contact, ``"name_clash"`` or ``"number_clash"`` (see
+# ``contact_conflict``); None otherwise.
+ElementResult = namedtuple("ElementResult", "ok xero_id number status errors warnings raw "
+                           "conflict", defaults=(None,))
 BatchResult = namedtuple("BatchResult", "results headers status")
 
 # kind -> (collection key, id field, number field, SDK batch method, body argument name)
 KINDS = {
+    # New contacts are created with PUT (``create_contacts``), see ``send_contacts``.
     "contact": ("Contacts", "ContactID", "ContactNumber", "update_or_create_contacts",
                 "contacts"),
     "item": ("Items", "ItemID", "Code", "update_or_create_items", "items"),
@@ -43,6 +59,8 @@ KINDS = {
     "allocation": ("Allocations", "AllocationID", None, None, None),
     "history": ("HistoryRecords", None, None, None, None),
 }
+# SDK argument -> query parameter name, for measuring look-up URLs (``urls``).
+FIXED_PARAM_NAMES = {"include_archived": "includeArchived", "unitdp": "unitdp"}
 # Batch methods that accept unitdp (4-decimal unit prices).
 UNITDP_KINDS = frozenset({"item", "invoice", "credit_note"})
 HISTORY_METHODS = {
@@ -53,14 +71,6 @@ HISTORY_METHODS = {
     "contact": ("create_contact_history", "contact_id"),
     "item": ("create_item_history", "item_id"),
 }
-
-
-class PacingStop(Exception):
-    """The pacer says stop: reschedule the job ``decision.wait`` seconds from now."""
-
-    def __init__(self, decision):
-        super().__init__(decision.reason)
-        self.decision = decision
 
 
 def make_api_client(client_id, client_secret, token_getter, token_saver,
@@ -115,7 +125,9 @@ def element_result(kind, element):
                          number=element.get(number_field) if number_field else None,
                          status=element.get("Status") or element.get("ContactStatus"),
                          errors=errors, warnings=warnings,
-                         raw=element)
+                         raw=element,
+                         conflict=contact_conflict(errors) if kind == "contact" and not ok
+                         else None)
 
 
 SUMMARY_KEYS = ("Status", "Total", "AmountDue", "Name", "Code", "ContactStatus", "Details",
@@ -130,23 +142,22 @@ def response_summary(element, note=None):
     return json.dumps(summary, default=str)
 
 
-def _where_any(field, values):
-    def quoted(value):
-        return '"%s"' % str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return " OR ".join("%s==%s" % (field, quoted(v)) for v in values)
+def contact_conflict(errors):
+    """``"name_clash"``, ``"number_clash"`` or None for a refused contact element.
 
-
-def _where_chunks(clauses, limit):
-    """Join ``where`` clauses with OR into strings of at most ``limit`` characters."""
-    chunk, size = [], 0
-    for clause in clauses:
-        if chunk and size + len(clause) + 4 > limit:
-            yield " OR ".join(chunk)
-            chunk, size = [], 0
-        chunk.append(clause)
-        size += len(clause) + 4
-    if chunk:
-        yield " OR ".join(chunk)
+    Xero's PUT /Contacts refuses a contact whose Name (compared without regard to case)
+    or ContactNumber another contact already holds: "The contact name X is already
+    assigned to another contact..." / "The contact number X is already assigned to
+    another contact." (XERO_API §3, §8). The connector acts on it: look the refused
+    elements up (``XeroGateway.find_contacts`` with their names and numbers), pass the
+    answer to ``contacts.resolve_contacts``, which binds an element to the contact if it
+    is ours or renames the element ("Name (REF)"), then send the renamed ones again.
+    """
+    for message in errors or ():
+        text = str(message or "").lower()
+        if "already assigned to another contact" in text:
+            return "number_clash" if "contact number" in text else "name_clash"
+    return None
 
 
 class XeroGateway:
@@ -180,6 +191,8 @@ class XeroGateway:
                 raw = getattr(http_resp, "urllib3_response", None)
                 self.pacer.after_response(getattr(raw, "headers", None) or {},
                                           getattr(http_resp, "status", 0) or 0)
+            if method.startswith("get_") and getattr(exc, "status", None) == 404:
+                raise LookupNotFound(method, exc) from exc
             raise
         headers = dict(response.headers.items())
         body = response.data
@@ -206,6 +219,8 @@ class XeroGateway:
             element = payloads[0]
             return self.add_history(element["ParentKind"], tenant_id, element["ParentID"],
                                     element["Details"], idempotency_key)
+        if kind == "contact":
+            return self.send_contacts(tenant_id, payloads, idempotency_key)
         collection, _id, _number, method, argument = KINDS[kind]
         options = {"summarize_errors": False}
         if idempotency_key:  # the SDK cannot serialise a None header value
@@ -219,6 +234,41 @@ class XeroGateway:
                                            **options)
         elements = (data or {}).get(collection) or []
         return BatchResult([element_result(kind, e) for e in elements], headers, status)
+
+    def send_contacts(self, tenant_id, payloads, idempotency_key=None):
+        """New contacts by PUT, bound ones (with a ContactID) by POST; results in order.
+
+        Xero's ``POST /Contacts`` without a ContactID matches an existing contact by
+        ContactNumber or Name and overwrites it (XERO_API §8): a create by POST could
+        rewrite finance's own contact. So an element without ``ContactID`` goes by PUT
+        (``create_contacts``, ``summarizeErrors=false``), which refuses a clash per
+        element: its ``ElementResult.conflict`` is ``"name_clash"`` or
+        ``"number_clash"`` (see ``contact_conflict``). An element with ``ContactID`` is
+        updated by POST, matched on that ID only. A mixed batch makes two calls, each
+        with its own key derived from ``idempotency_key`` (Xero refuses one key on two
+        different requests); headers and status are those of the last call.
+        """
+        payloads = list(payloads)
+        groups = (("create_contacts", [i for i, p in enumerate(payloads)
+                                       if not p.get("ContactID")]),
+                  ("update_or_create_contacts", [i for i, p in enumerate(payloads)
+                                                 if p.get("ContactID")]))
+        results, headers, status = [None] * len(payloads), {}, None
+        mixed = bool(groups[0][1] and groups[1][1])
+        for method, positions in groups:
+            if not positions:
+                continue
+            options = {"summarize_errors": False}
+            key = derived_key(idempotency_key, method) if mixed else idempotency_key
+            if key:
+                options["idempotency_key"] = key
+            data, headers, status = self._call(
+                self.accounting, method, tenant_id,
+                {"Contacts": [payloads[i] for i in positions]}, **options)
+            elements = (data or {}).get("Contacts") or []
+            for position, element in zip(positions, elements, strict=False):
+                results[position] = element_result("contact", element)
+        return BatchResult([r for r in results if r is not None], headers, status)
 
     def allocate_credit_note(self, tenant_id, allocation, idempotency_key=None):
         """``PUT /CreditNotes/{id}/Allocations`` for one ``mapping.allocation_payload``."""
@@ -241,12 +291,33 @@ class XeroGateway:
         elements = (data or {}).get("HistoryRecords") or []
         return BatchResult([element_result("history", e) for e in elements], headers, status)
 
+    def _resource_url(self, collection):
+        return self.accounting.base_url + "/" + collection
+
+    def _chunked_get(self, reader, tenant_id, collection, name, values, join, **fixed):
+        """Every element ``reader`` returns for ``values`` sent in URL-sized chunks.
+
+        ``name`` is the SDK argument that carries the values (``where``, ``i_ds``,
+        ``invoice_numbers``); ``fixed`` are the other arguments. The chunks come from
+        ``urls.chunk_values`` measured on the URL the SDK will build.
+        """
+        wire = {"where": "where", "i_ds": "IDs", "invoice_numbers": "InvoiceNumbers"}
+        fixed_params = [(FIXED_PARAM_NAMES.get(k, k), v) for k, v in fixed.items()]
+        elements = []
+        for chunk in urls.chunk_values(self._resource_url(collection), fixed_params,
+                                       wire[name], values, join):
+            argument = join(chunk) if name == "where" else list(chunk)
+            data, _h, _s = self._call(self.accounting, reader, tenant_id,
+                                      **{name: argument}, **fixed)
+            elements.extend((data or {}).get(collection) or [])
+        return elements
+
     def find_existing(self, kind, tenant_id, keys, field=None):
         """``{key: raw Xero element}`` for the keys already in Xero (before a resend).
 
         ``field`` defaults to the kind's number field (InvoiceNumber, ContactNumber,
         Code, CreditNoteNumber, PurchaseOrderNumber); pass ``"Reference"`` to search
-        invoices by reference.
+        invoices by reference. Look-ups are cut to Xero's URL limit (``urls``).
         """
         keys = [k for k in dict.fromkeys(keys) if k]
         if not keys:
@@ -254,8 +325,8 @@ class XeroGateway:
         collection, _id, number_field = KINDS[kind][:3]
         field = field or number_field
         if kind == "invoice" and field == "InvoiceNumber":
-            data, _h, _s = self._call(self.accounting, "get_invoices", tenant_id,
-                                      invoice_numbers=keys, unitdp=4)
+            elements = self._chunked_get("get_invoices", tenant_id, collection,
+                                         "invoice_numbers", keys, urls.csv_join, unitdp=4)
         elif kind == "purchase_order":
             return self._find_purchase_orders(tenant_id, keys)
         else:
@@ -264,30 +335,71 @@ class XeroGateway:
                       "invoice": "get_invoices"}[kind]
             # Archived contacts still hold their code and name: the caller must see them.
             extra = {"include_archived": True} if kind == "contact" else {}
-            data, _h, _s = self._call(self.accounting, reader, tenant_id,
-                                      where=_where_any(field, keys), **extra)
+            clauses = [urls.equals_clause(field, key) for key in keys]
+            elements = self._chunked_get(reader, tenant_id, collection, "where", clauses,
+                                         urls.or_join, **extra)
         found = {}
-        for element in (data or {}).get(collection) or []:
+        for element in elements:
             if element.get(field) in keys:
                 found.setdefault(element[field], element)
         return found
 
-    def find_contacts(self, tenant_id, numbers=(), names=(), emails=(), max_where=4000):
+    def find_contacts(self, tenant_id, numbers=(), names=(), emails=()):
         """Contacts (archived ones included) by code, name or email, in as few calls as
-        the URL allows: ``(by_number, by_name, by_email)``, each ``{value: raw contact}``."""
-        wanted = {"ContactNumber": {v for v in numbers if v}, "Name": {v for v in names if v},
-                  "EmailAddress": {v for v in emails if v}}
-        clauses = [_where_any(field, [value]) for field, values in wanted.items()
-                   for value in sorted(values)]
-        found = {field: {} for field in wanted}
-        for where in _where_chunks(clauses, max_where):
-            data, _h, _s = self._call(self.accounting, "get_contacts", tenant_id, where=where,
-                                      include_archived=True)
-            for element in (data or {}).get("Contacts") or []:
-                for field, values in wanted.items():
-                    if element.get(field) in values:
-                        found[field].setdefault(element[field], element)
-        return found["ContactNumber"], found["Name"], found["EmailAddress"]
+        the URL allows: ``(by_number, by_name, by_email)``, each ``{value: raw contact}``.
+
+        Names are matched as Xero compares them (``contacts.name_key``: case and
+        repeated spaces ignored): ``by_name`` is keyed by the name as asked, so
+        ``" ACME  ltd "`` finds ``"Acme Ltd"``. The where clause carries the name with
+        its spaces collapsed. Emails are keyed as asked too, compared without case.
+        """
+        numbers = sorted({v for v in numbers if v})
+        names = sorted({v for v in names if v})
+        emails = sorted({v for v in emails if v})
+        clauses = ([urls.equals_clause("ContactNumber", v) for v in numbers]
+                   + [urls.equals_clause("Name", " ".join(str(v).split())) for v in names]
+                   + [urls.equals_clause("EmailAddress", v.strip()) for v in emails])
+        # A name too long to look up alone (255 characters of CJK text encode to about
+        # 2,300) is not looked up: PUT refuses it if it clashes (``contact_conflict``).
+        base = self._resource_url("Contacts")
+        clauses = [c for c in dict.fromkeys(clauses) if len(urls.encoded_url(
+            base, [("includeArchived", True), ("where", c)])) <= urls.URL_BUDGET]
+        contacts = self._chunked_get("get_contacts", tenant_id, "Contacts", "where", clauses,
+                                     urls.or_join, include_archived=True) if clauses else []
+        by_number, by_name, by_email = {}, {}, {}
+        for element in contacts:
+            if element.get("ContactNumber") in numbers:
+                by_number.setdefault(element["ContactNumber"], element)
+            for name in names:
+                if name_key(element.get("Name")) == name_key(name):
+                    by_name.setdefault(name, element)
+            for email in emails:
+                if name_key(element.get("EmailAddress")) == name_key(email):
+                    by_email.setdefault(email, element)
+        return by_number, by_name, by_email
+
+    def read_by_ids(self, kind, tenant_id, ids):
+        """``{xero_id: raw element}`` for invoices, credit notes or contacts by ID.
+
+        For the read-back after webhook events: ``IDs=`` where the SDK offers it
+        (invoices, contacts), else a ``CreditNoteID==guid(...)`` where chain; both cut
+        to Xero's URL limit (``urls``), so a burst of events never becomes a 404.
+        """
+        ids = [i for i in dict.fromkeys(ids) if i]
+        if not ids:
+            return {}
+        collection, id_field = KINDS[kind][:2]
+        reader = {"invoice": "get_invoices", "credit_note": "get_credit_notes",
+                  "contact": "get_contacts"}[kind]
+        if kind == "credit_note":
+            clauses = [urls.guid_clause(id_field, i) for i in ids]
+            elements = self._chunked_get(reader, tenant_id, collection, "where", clauses,
+                                         urls.or_join)
+        else:
+            extra = {"include_archived": True} if kind == "contact" else {}
+            elements = self._chunked_get(reader, tenant_id, collection, "i_ds", ids,
+                                         urls.csv_join, **extra)
+        return {e[id_field]: e for e in elements if e.get(id_field) in ids}
 
     def allocations_of(self, tenant_id, credit_note_id):
         """The allocations Xero holds for one credit note (raw dicts)."""
@@ -308,10 +420,9 @@ class XeroGateway:
             try:
                 data, _h, _s = self._call(self.accounting, "get_purchase_order_by_number",
                                           tenant_id, number)
-            except Exception as exc:
-                if getattr(exc, "status", None) == 404:
-                    continue
-                raise
+            except LookupNotFound:
+                # One number per URL, so the URL is short: here 404 does mean "none".
+                continue
             for element in (data or {}).get("PurchaseOrders") or []:
                 found.setdefault(number, element)
         return found
@@ -342,6 +453,13 @@ class XeroGateway:
             "items": read("get_items", "Items", unitdp=4),
             "contacts": self._paged("get_contacts", tenant_id, "Contacts"),
         }
+
+    def organisation(self, tenant_id):
+        """The raw ``GET /Organisation`` dict: lock dates (``guards.lock_date_check``),
+        country, base currency."""
+        data, _h, _s = self._call(self.accounting, "get_organisations", tenant_id)
+        organisations = (data or {}).get("Organisations") or []
+        return organisations[0] if organisations else {}
 
     def connections(self):
         """The tenants this token can reach: raw ``/connections`` dicts."""

@@ -13,11 +13,13 @@ country_code, xero_id}``
 ``move`` (invoice, bill or credit note): ``{number, type: "ACCREC"|"ACCPAY",
 sale_order_ref, vendor_ref, origin_ref, date, due_date, currency, rate, contact_id,
 xero_id, status: "AUTHORISED"|"DRAFT", line_amount_types: "Exclusive"|"Inclusive"|
-"NoTax", rounding: "round_per_line"|"round_globally", amount_total, amount_tax,
-rounding_account_code, rounding_tax_type, lines: [line]}``
+"NoTax", rounding: "round_per_line"|"round_globally", amount_untaxed, amount_tax,
+amount_total, rounding_account_code, no_tax_type, lines: [line]}``. ``no_tax_type``
+is the organisation's "no tax" TaxType (``taxes.no_tax_type``: NONE, or BASEXCLUDED in
+Australia); it is never assumed.
 
 ``line``: ``{item_code, description, quantity, price_unit, discount, account_code,
-tax_type, tax_rate (percent, needed to distribute a "round globally" tax total),
+tax_type, tax_rate (percent, needed to match Odoo's tax total),
 tracking: [{name, option}], xero_line_id}``
 
 ``order`` (purchase order): ``{number, date, delivery_date, currency, rate,
@@ -31,6 +33,7 @@ rate}``
 import datetime
 
 from . import totals as T
+from .contacts import email_to_send
 from .totals import totals_match, xero_totals  # noqa: F401  (public API of this module)
 from .validation import validate_invoice, validate_item  # noqa: F401
 
@@ -65,8 +68,16 @@ def _compact(data):
     return {key: value for key, value in data.items() if value is not None}
 
 
-def contact_payload(partner):
-    """A Xero Contact; ``ContactNumber`` is the Odoo reference, our stable match key."""
+def contact_payload(partner, notes=None):
+    """A Xero Contact; ``ContactNumber`` is the Odoo reference, our stable match key.
+
+    ``EmailAddress`` is sent only when Odoo holds exactly one valid address (Xero
+    refuses a list or junk, XERO_API §8); otherwise it is left out and, when ``notes``
+    is a list, the reason is appended to it for the user.
+    """
+    email, reason = email_to_send(partner.get("email"))
+    if reason and notes is not None:
+        notes.append(reason)
     address = _compact({
         "AddressType": "STREET",
         "AddressLine1": partner.get("street") or None,
@@ -80,7 +91,7 @@ def contact_payload(partner):
         "ContactID": partner.get("xero_id") or None,
         "ContactNumber": (partner.get("ref") or "")[:50] or None,
         "Name": truncate(partner.get("name"), 255),
-        "EmailAddress": (partner.get("email") or "").strip()[:255] or None,
+        "EmailAddress": email,
         "TaxNumber": partner.get("vat") or None,
     })
     if len(address) > 1:
@@ -96,8 +107,11 @@ def item_payload(product, tracked, accounts):
     ``product``: ``{default_code, name, description, purchase_description, list_price,
     standard_price, sale_ok, purchase_ok, xero_id}``; ``accounts``: ``{sales_account,
     sales_tax_type, purchase_account, purchase_tax_type, cogs_account,
-    inventory_account}``. A tracked item carries the inventory asset account and
-    books its purchases to COGS, which is how Xero recognises tracked inventory.
+    inventory_account}``. A tracked item carries the inventory asset account and books
+    its purchases to COGS. Xero rules (XERO_API §8): a tracked item needs
+    ``PurchaseDetails.COGSAccountCode``, and ``IsPurchased`` false nulls
+    PurchaseDetails, so a tracked item is always purchasable whatever Odoo's
+    ``purchase_ok`` says; ``validation.validate_item`` refuses one without a COGS account.
     """
     payload = _compact({
         "ItemID": product.get("xero_id") or None,
@@ -107,7 +121,7 @@ def item_payload(product, tracked, accounts):
         "PurchaseDescription": truncate(product["purchase_description"], 4000)
         if product.get("purchase_description") else None,
         "IsSold": bool(product.get("sale_ok", True)),
-        "IsPurchased": bool(product.get("purchase_ok", True)),
+        "IsPurchased": bool(tracked or product.get("purchase_ok", True)),
     })
     if payload["IsSold"]:
         payload["SalesDetails"] = _compact({
@@ -115,7 +129,7 @@ def item_payload(product, tracked, accounts):
             "AccountCode": accounts.get("sales_account"),
             "TaxType": accounts.get("sales_tax_type"),
         })
-    if payload["IsPurchased"] or tracked:
+    if payload["IsPurchased"]:
         account_key = "COGSAccountCode" if tracked else "AccountCode"
         account = accounts.get("cogs_account") if tracked else accounts.get("purchase_account")
         payload["PurchaseDetails"] = _compact({
@@ -128,60 +142,59 @@ def item_payload(product, tracked, accounts):
     return payload
 
 
-def _line_payload(line):
+def net_unit_price(price_unit, discount):
+    """The unit price with the discount folded in, at 4 dp: ``price x (1 - disc/100)``.
+
+    Xero rule: "ACC PAY invoices and credit notes in Xero do not support discounts"
+    (spec, LineItem.DiscountRate; XERO_API §4, §8). Bills and credit notes send this
+    net price instead of a DiscountRate; ``totals.fit_to_odoo`` absorbs the cents the
+    4-dp rounding moves.
+    """
+    discount = T.to_decimal(discount or 0)
+    return T.round_unit(T.to_decimal(price_unit or 0) * (1 - discount / T.HUNDRED))
+
+
+def _line_payload(line, discounts=True):
     tracking = [{"Name": t["name"], "Option": t["option"]} for t in line.get("tracking") or ()]
     description = line.get("description") or line.get("item_code") or "-"
     discount = T.to_decimal(line.get("discount") or 0)
+    if discounts or not discount:
+        unit, rate = T.round_unit(line.get("price_unit") or 0), discount or None
+    else:
+        unit, rate = net_unit_price(line.get("price_unit"), discount), None
     return _compact({
         "LineItemID": line.get("xero_line_id") or None,
         "ItemCode": line.get("item_code") or None,
         "Description": truncate(description, 4000),
         "Quantity": T.to_decimal(line.get("quantity", 1)),
-        "UnitAmount": T.round_unit(line.get("price_unit") or 0),
-        "DiscountRate": discount if discount else None,
+        "UnitAmount": unit,
+        "DiscountRate": rate,
         "AccountCode": line.get("account_code") or None,
         "TaxType": line.get("tax_type") or None,
         "Tracking": tracking or None,
     })
 
 
-def _apply_global_rounding(payload, move):
-    """Explicit ``TaxAmount`` per line so the tax total equals Odoo's "round globally" one."""
-    kind = payload["LineAmountTypes"]
-    lines = move.get("lines") or ()
-    if (move.get("rounding") != "round_globally" or kind == "NoTax"
-            or move.get("amount_tax") is None
-            or any(line.get("tax_rate") is None for line in lines)):
+def _tax_rates(move):
+    return {line.get("tax_type"): T.to_decimal(line["tax_rate"])
+            for line in move.get("lines") or ()
+            if line.get("tax_type") and line.get("tax_rate") is not None}
+
+
+def _fit_totals(payload, move, problems):
+    """Make Xero's totals Odoo's, to the cent (``totals.fit_to_odoo``)."""
+    odoo = T.odoo_figures(move.get("amount_untaxed"), move.get("amount_tax"),
+                          move.get("amount_total"))
+    if odoo is None or not payload["LineItems"]:
         return
-    items = payload["LineItems"][: len(lines)]
-    exact = [T.exact_line_tax(T.round_money(T.exact_line_amount(
-        item["Quantity"], item["UnitAmount"], item.get("DiscountRate") or 0)),
-        line["tax_rate"], kind) for item, line in zip(items, lines, strict=True)]
-    per_line = [T.round_money(value) for value in exact]
-    if sum(per_line, T.Decimal(0)) == T.round_money(move["amount_tax"]):
-        return  # Xero's own per-line rounding already lands on Odoo's total
-    for item, amount in zip(items, T.distribute_tax(exact, move["amount_tax"]), strict=True):
-        item["TaxAmount"] = amount
+    fit = T.fit_to_odoo(payload, _tax_rates(move), odoo, move.get("rounding_account_code"),
+                        move.get("no_tax_type") or move.get("rounding_tax_type"))
+    if fit.problem and problems is not None:
+        problems.append(fit.problem)
+    fit.apply(payload)  # whatever could be decided (the tax spread) still applies
 
 
-def _apply_rounding_line(payload, move):
-    """Add a rounding line when line amounts alone cannot reach Odoo's total."""
-    if move.get("amount_total") is None or not move.get("rounding_account_code"):
-        return
-    rates = {line.get("tax_type"): line.get("tax_rate") or 0 for line in move.get("lines") or ()}
-    expected = xero_totals(payload, rates)["total"]
-    difference = T.round_money(move["amount_total"]) - expected
-    if difference:
-        payload["LineItems"].append({
-            "Description": "Rounding",
-            "Quantity": T.Decimal(1),
-            "UnitAmount": difference,
-            "AccountCode": move["rounding_account_code"],
-            "TaxType": move.get("rounding_tax_type") or "NONE",
-        })
-
-
-def _document(move):
+def _document(move, discounts, problems):
     payload = _compact({
         "Contact": {"ContactID": move.get("contact_id")},
         "Date": _date(move.get("date")),
@@ -190,10 +203,9 @@ def _document(move):
         "CurrencyRate": T.to_decimal(move["rate"]) if move.get("rate") else None,
         "Status": move.get("status") or "AUTHORISED",
         "LineAmountTypes": move.get("line_amount_types") or "Exclusive",
-        "LineItems": [_line_payload(line) for line in move.get("lines") or ()],
+        "LineItems": [_line_payload(line, discounts) for line in move.get("lines") or ()],
     })
-    _apply_global_rounding(payload, move)
-    _apply_rounding_line(payload, move)
+    _fit_totals(payload, move, problems)
     return payload
 
 
@@ -201,10 +213,16 @@ def _reference(*parts):
     return truncate(" / ".join(p for p in parts if p), 255) or None
 
 
-def invoice_payload(move):
-    """A Xero Invoice: ACCREC numbered as in Odoo, or an ACCPAY bill (supplier's number)."""
+def invoice_payload(move, problems=None):
+    """A Xero Invoice: ACCREC numbered as in Odoo, or an ACCPAY bill (supplier's number).
+
+    ACCREC keeps ``DiscountRate``; an ACCPAY bill sends net unit prices
+    (``net_unit_price``). With Odoo's totals in ``move``, the payload lands on them to
+    the cent (``totals.fit_to_odoo``); when it cannot, the reason is appended to
+    ``problems`` (pass a list: the document must then not be sent).
+    """
     kind = move.get("type") or "ACCREC"
-    payload = _document(move)
+    payload = _document(move, kind == "ACCREC", problems)
     payload["Type"] = kind
     if move.get("xero_id"):
         payload["InvoiceID"] = move["xero_id"]
@@ -218,10 +236,14 @@ def invoice_payload(move):
     return payload
 
 
-def credit_note_payload(move):
-    """A Xero CreditNote (ACCRECCREDIT for customers, ACCPAYCREDIT for suppliers)."""
+def credit_note_payload(move, problems=None):
+    """A Xero CreditNote (ACCRECCREDIT for customers, ACCPAYCREDIT for suppliers).
+
+    Credit notes take no DiscountRate: net unit prices are sent (``net_unit_price``);
+    totals and ``problems`` as for ``invoice_payload``.
+    """
     kind = "ACCPAYCREDIT" if move.get("type") == "ACCPAY" else "ACCRECCREDIT"
-    payload = _document(move)
+    payload = _document(move, False, problems)
     payload.pop("DueDate", None)
     payload["Type"] = kind
     payload["CreditNoteNumber"] = (move.get("vendor_ref") if kind == "ACCPAYCREDIT" else None) \

@@ -31,6 +31,15 @@ from email.utils import parsedate_to_datetime
 
 Decision = namedtuple("Decision", "wait stop reason")
 
+
+class PacingStop(Exception):
+    """The pacer says stop: reschedule the job ``decision.wait`` seconds from now."""
+
+    def __init__(self, decision):
+        super().__init__(decision.reason)
+        self.decision = decision
+
+
 MINUTE = 60.0
 DAY = 86400.0
 

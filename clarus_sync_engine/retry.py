@@ -12,6 +12,7 @@ document (UNKNOWN_OUTCOME): look it up before sending again.
 """
 
 import random
+import re
 import socket
 from collections import namedtuple
 
@@ -19,14 +20,44 @@ import requests
 from urllib3 import exceptions as u3
 from xero_python import exceptions as xe
 
-from .pacing import retry_after_from
+from .pacing import PacingStop, retry_after_from
+from .scopes import DEFAULT_SCOPE
 from .states import AUTH, RATE_LIMIT, TRANSIENT, UNKNOWN_OUTCOME, VALIDATION
+from .urls import UrlTooLong
 
-Classification = namedtuple("Classification", "category retryable message retry_after")
+# ``stop_connection``: the failure is the connection's, not the job's (tenant
+# disconnected, scope missing): stop sending for the whole organisation and tell an
+# administrator; retrying the jobs cannot help until they act.
+Classification = namedtuple("Classification", "category retryable message retry_after "
+                            "stop_connection", defaults=(False,))
+
+TENANT_GONE_MESSAGE = (
+    "Xero refused access to this organisation (HTTP 403): the organisation was "
+    "disconnected from the app, or the user who connected it lost access. Reconnect the "
+    "organisation in the Xero settings, then retry the failed jobs.")
+MISSING_SCOPE_MESSAGE = (
+    "Xero refused the call because the connection lacks a permission (HTTP 401, "
+    "insufficient_scope%s). Re-authorise the organisation so it grants the scopes "
+    + DEFAULT_SCOPE + ", then retry the failed jobs.")
 
 
 class InvalidGrant(Exception):
     """The refresh token was refused (expired, revoked or already used)."""
+
+
+class LookupNotFound(Exception):
+    """A GET look-up answered 404.
+
+    Not proof that the record is gone: Xero also answers 404 to a URL that is too long
+    and, briefly, for a record it has just saved (XERO_API §8). ``classify`` makes it
+    TRANSIENT (retried with back-off), never a final validation failure of the batch.
+    """
+
+    def __init__(self, method, cause):
+        super().__init__("Xero answered 404 to the look-up %s." % method)
+        self.method = method
+        self.cause = cause
+        self.http_resp = getattr(cause, "http_resp", None)
 
 
 def _headers_of(source):
@@ -80,9 +111,7 @@ def _classify_status(status, exc_or_resp, headers):
         return Classification(RATE_LIMIT, True, "Xero rate limit reached (%s)." % problem,
                               retry_after_from(headers))
     if status in (401, 403):
-        detail = _header_value(headers, "WWW-Authenticate") or ""
-        message = ("Xero refused access (HTTP %s). %s" % (status, detail)).strip()
-        return Classification(AUTH, False, message, None)
+        return classify_auth(status, _header_value(headers, "WWW-Authenticate") or "")
     if status == 404:
         return Classification(VALIDATION, False, "The record was not found in Xero; it may "
                               "have been deleted there.", None)
@@ -97,6 +126,39 @@ def _classify_status(status, exc_or_resp, headers):
         return _classify_bad_request(exc_or_resp)
     return Classification(TRANSIENT, True, "Unexpected HTTP status %s from Xero." % status,
                           retry_after_from(headers))
+
+
+def missing_scope(www_authenticate):
+    """The scope named in a ``WWW-Authenticate`` header with ``insufficient_scope``.
+
+    Returns ``""`` when the header says insufficient_scope without naming one, None when
+    it does not say insufficient_scope at all.
+    """
+    text = www_authenticate or ""
+    if "insufficient_scope" not in text:
+        return None
+    match = re.search(r'scope="([^"]*)"', text)
+    return match.group(1) if match else ""
+
+
+def classify_auth(status, www_authenticate=""):
+    """Classification of a 401 or 403 from the Accounting API.
+
+    Xero rules (XERO_API §1, §8): 403 means the tenant is disconnected from the app (or
+    the call had no ``xero-tenant-id``); 401 with ``insufficient_scope`` in
+    ``WWW-Authenticate`` means the token lacks a scope. Both are the connection's
+    problem: AUTH with ``stop_connection=True`` and a message saying what the
+    administrator must do. Any other 401 (a token Xero no longer accepts) is AUTH
+    without the flag: the next token refresh may cure it.
+    """
+    if status == 403:
+        return Classification(AUTH, False, TENANT_GONE_MESSAGE, None, True)
+    scope = missing_scope(www_authenticate)
+    if scope is not None:
+        detail = ", missing %s" % scope if scope else ""
+        return Classification(AUTH, False, MISSING_SCOPE_MESSAGE % detail, None, True)
+    message = ("Xero refused access (HTTP %s). %s" % (status, www_authenticate)).strip()
+    return Classification(AUTH, False, message, None)
 
 
 def _header_value(headers, name):
@@ -145,6 +207,17 @@ def _classify_network(exc):
 def classify(exc_or_response):
     """Classify an exception or HTTP response; see the module docstring."""
     item = exc_or_response
+    if isinstance(item, LookupNotFound):
+        return Classification(TRANSIENT, True, "Xero answered 404 (not found) to a look-up "
+                              "(%s). That is not proof the record is gone (Xero also says 404 "
+                              "for an over-long URL): the job is tried again later."
+                              % item.method, None)
+    if isinstance(item, PacingStop):
+        # Raised before a look-up or a send: nothing reached Xero.
+        return Classification(RATE_LIMIT, True, "Paused to stay within Xero's call limits: "
+                              "%s" % item.decision.reason, item.decision.wait)
+    if isinstance(item, UrlTooLong):
+        return Classification(VALIDATION, False, str(item), None)
     if isinstance(item, (InvalidGrant, xe.OAuth2InvalidGrantError)):
         return Classification(AUTH, False, "Xero refused the saved authorisation "
                               "(invalid_grant): reconnect the organisation.", None)

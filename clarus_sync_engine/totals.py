@@ -1,22 +1,28 @@
 """Compute what Xero will compute, and make it equal Odoo's totals to the cent.
 
-Xero's rule (per line, 2 dp, half away from zero):
+Xero's rule (per line, 2 dp, half away from zero; the emulator's ``lines.py`` does the
+same), with ``UnitAmount`` at 4 dp (requests go with ``unitdp=4``):
 
 * line amount = round(Quantity x UnitAmount x (1 - DiscountRate/100), 2);
 * ``Exclusive``: tax = round(amount x rate / 100, 2), total = sum(amount) + sum(tax);
-* ``Inclusive``: tax = round(amount x rate / (100 + rate), 2), total = sum(amount);
+* ``Inclusive``: tax = round(amount x rate / (100 + rate), 2), total = sum(amount),
+  sub-total = total - sum(tax);
 * ``NoTax``: no tax;
-* an explicit line ``TaxAmount`` replaces the computed tax for that line.
+* an explicit line ``TaxAmount`` replaces the computed tax for that line (Xero accepts
+  it when it is close to its own figure).
 
-Odoo's "round per line" matches that rule. Odoo's "round globally" rounds the *sum* of
-unrounded line taxes once, so its tax total can differ from Xero's by a few cents.
-Strategy (``distribute_tax``): spread Odoo's tax total over the taxed lines by the
-largest-remainder method. Each line then differs from its exact tax by less than one
-cent, which Xero accepts as a ``TaxAmount`` override, and the lines add up to Odoo's
-total. Explicit amounts are only sent when Xero's own per-line rounding would differ,
-so most documents carry none. When line amounts themselves cannot match (unit prices
-with more than 4 decimals), ``mapping.invoice_payload`` adds a rounding line to a
-rounding account if one is configured; otherwise ``validation`` reports the difference.
+Odoo can land elsewhere: "round globally" rounds the *sums* of unrounded line bases
+and taxes per tax (``account.tax._round_base_lines_tax_details``), so both its untaxed
+and its tax totals can differ from the sums of Xero's rounded lines; a discount folded
+into a 4-dp net unit price (bills and credit notes, which take no DiscountRate) or a
+unit price with more than 4 decimals moves line amounts by cents too.
+
+``fit_to_odoo`` closes both gaps. Tax: Odoo's tax total is spread over the taxed lines
+by the largest-remainder method (``distribute_tax``), each line within a cent or so of
+its exact tax, sent as ``TaxAmount`` only when Xero's own rounding would differ. Amounts:
+the remaining difference goes on one untaxed "Rounding" line on an account the caller
+names; without one, it reports that it cannot. ``answer_mismatch`` checks Xero's
+answer after the call.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -64,23 +70,24 @@ def exact_line_tax(amount, rate, line_amount_types):
     return amount * rate / HUNDRED
 
 
-def _line_amount(line):
-    if line.get("LineAmount") is not None:
-        return round_money(line["LineAmount"])
+def xero_line_amount(line):
+    """One line's amount as Xero computes it: round(qty x unit(4 dp) x (1 - disc%), 2)."""
     return round_money(exact_line_amount(
-        line.get("Quantity", 1), line.get("UnitAmount", 0), line.get("DiscountRate") or 0))
+        line.get("Quantity", 1), round_unit(line.get("UnitAmount") or 0),
+        line.get("DiscountRate") or 0))
 
 
 def xero_totals(payload, tax_rates):
     """``{"sub_total", "total_tax", "total"}`` (Decimals) as Xero will compute them.
 
-    ``tax_rates`` maps a ``TaxType`` code to its effective rate in percent; a line whose
-    tax type is missing from it is treated as untaxed.
+    Follows Xero's arithmetic in the module docstring: per-line rounding to the cent,
+    ``TaxAmount`` overrides honoured. ``tax_rates`` maps a ``TaxType`` code to its
+    effective rate in percent; a line whose tax type is missing from it is untaxed.
     """
     kind = payload.get("LineAmountTypes") or "Exclusive"
     amounts, taxes = Decimal(0), Decimal(0)
     for line in payload.get("LineItems") or ():
-        amount = _line_amount(line)
+        amount = xero_line_amount(line)
         if line.get("TaxAmount") is not None and kind != "NoTax":
             tax = round_money(line["TaxAmount"])
         else:
@@ -121,3 +128,130 @@ def distribute_tax(exact_taxes, target_total):
         missing -= step
         position += 1
     return rounded
+
+
+# How far a sent TaxAmount may stray from Xero's own per-line figure (the emulator
+# accepts 0.05; the engine stays well inside it).
+TAX_OVERRIDE_MAX = Decimal("0.05")
+
+
+class Fit:
+    """What ``fit_to_odoo`` decided: per-line ``tax_amounts`` to send (None: Xero's own
+    rounding already matches), an extra ``rounding_line`` (None: not needed), and a
+    ``problem`` sentence when Xero cannot be brought to Odoo's totals ("" otherwise)."""
+
+    __slots__ = ("tax_amounts", "rounding_line", "problem")
+
+    def __init__(self, tax_amounts=None, rounding_line=None, problem=""):
+        self.tax_amounts = tax_amounts
+        self.rounding_line = rounding_line
+        self.problem = problem
+
+    def apply(self, payload):
+        """Write the decision into ``payload`` (its ``LineItems`` are changed in place)."""
+        if self.tax_amounts is not None:
+            for item, amount in zip(payload["LineItems"], self.tax_amounts, strict=False):
+                item["TaxAmount"] = amount
+        if self.rounding_line:
+            payload["LineItems"].append(dict(self.rounding_line))
+        return payload
+
+
+def odoo_figures(untaxed=None, tax=None, total=None):
+    """Odoo's ``(untaxed, tax, total)`` as cents; a missing one follows from the others."""
+    tax = round_money(tax or 0)
+    if total is None and untaxed is None:
+        return None
+    if untaxed is None:
+        untaxed = round_money(total) - tax
+    if total is None:
+        total = round_money(untaxed) + tax
+    return round_money(untaxed), tax, round_money(total)
+
+
+def _fit_tax(lines, amounts, kind, tax_rates, odoo_tax):
+    """-> (tax amounts to send or None, problem)."""
+    if kind == "NoTax":
+        return None, ("" if not odoo_tax else "Odoo has a tax total of %s but the document "
+                      "is sent without tax." % odoo_tax)
+    unknown = sorted({line.get("TaxType") or "(none)" for line in lines
+                      if line.get("TaxType") not in tax_rates})
+    if unknown:
+        return None, ("Xero's tax cannot be computed for lines with tax rate %s (no Xero "
+                      "tax rate mapped, or not a percentage tax), so Odoo's totals cannot "
+                      "be matched." % ", ".join(unknown))
+    exact = [exact_line_tax(amount, tax_rates[line.get("TaxType")], kind)
+             for line, amount in zip(lines, amounts, strict=True)]
+    per_line = [round_money(value) for value in exact]
+    if sum(per_line, Decimal(0)) == odoo_tax:
+        return None, ""
+    if not any(exact):
+        return None, ("Odoo has a tax total of %s but no line carries a Xero tax rate."
+                      % odoo_tax)
+    spread = distribute_tax(exact, odoo_tax)
+    if any(abs(a - b) > TAX_OVERRIDE_MAX for a, b in zip(spread, per_line, strict=True)):
+        return None, ("Odoo's tax total %s is too far from the %s Xero computes line by "
+                      "line; check the taxes of the lines." % (odoo_tax, sum(per_line)))
+    return spread, ""
+
+
+def fit_to_odoo(payload, tax_rates, odoo, rounding_account_code=None, no_tax_type=None):
+    """Decide how Xero's totals of ``payload`` reach Odoo's ``odoo`` figures exactly.
+
+    ``odoo`` is ``odoo_figures(untaxed, tax, total)``; ``tax_rates`` maps each line's
+    TaxType to its percent. Returns a ``Fit``. The tax total is matched with per-line
+    ``TaxAmount``; a remaining amount difference becomes a line "Rounding" of
+    Quantity 1 and UnitAmount = the difference on ``rounding_account_code`` with
+    ``no_tax_type`` (the organisation's "no tax" rate, never assumed to be NONE);
+    without both, ``problem`` says so, naming both figures. Meets Xero's rule that
+    totals are sums of per-line cents (module docstring).
+    """
+    kind = payload.get("LineAmountTypes") or "Exclusive"
+    lines = list(payload.get("LineItems") or ())
+    untaxed, tax, total = odoo
+    amounts = [xero_line_amount(line) for line in lines]
+    tax_amounts, problem = _fit_tax(lines, amounts, kind, tax_rates, tax)
+    if problem:
+        return Fit(problem=problem)
+    if kind == "Exclusive":
+        difference = untaxed - sum(amounts, Decimal(0))
+    else:
+        difference = total - sum(amounts, Decimal(0))
+    rounding_line = None
+    if difference:
+        if not rounding_account_code or not no_tax_type:
+            return Fit(tax_amounts, problem=(
+                "Xero would compute a total of %s instead of Odoo's %s (line amounts are "
+                "rounded to the cent one by one). Set a rounding account and the "
+                "organisation's no-tax rate in the Xero settings, so a rounding line can "
+                "make up the difference." % (total - difference, total)))
+        rounding_line = {"Description": "Rounding", "Quantity": Decimal(1),
+                         "UnitAmount": difference, "AccountCode": rounding_account_code,
+                         "TaxType": no_tax_type}
+    fit = Fit(tax_amounts, rounding_line)
+    check = fit.apply({"LineAmountTypes": kind, "LineItems": [dict(x) for x in lines]})
+    got = xero_totals(check, {**tax_rates, no_tax_type: Decimal(0)})
+    if (got["sub_total"], got["total_tax"], got["total"]) != (untaxed, tax, total):
+        return Fit(problem="Xero would compute %s + %s tax = %s; Odoo has %s + %s = %s."
+                   % (got["sub_total"], got["total_tax"], got["total"], untaxed, tax, total))
+    return fit
+
+
+def answer_mismatch(element, odoo):
+    """A sentence when Xero's saved ``SubTotal``/``TotalTax``/``Total`` differ from
+    Odoo's ``odoo`` figures (``odoo_figures``), naming both; ``""`` when they agree.
+
+    For the check after a create or update: what Xero stored is what counts, whatever
+    the engine predicted.
+    """
+    labels = (("SubTotal", "untaxed amount"), ("TotalTax", "tax"), ("Total", "total"))
+    wrong = []
+    for (field, label), expected in zip(labels, odoo, strict=True):
+        if element.get(field) is None:
+            continue
+        got = round_money(element[field])
+        if got != expected:
+            wrong.append("%s %s in Xero, %s in Odoo" % (label, got, expected))
+    if not wrong:
+        return ""
+    return "Xero saved different totals than Odoo: %s." % "; ".join(wrong)

@@ -8,9 +8,18 @@ and reduced to plain sets (each key optional; a missing key skips that check)::
      "tax_types": {"OUTPUT2", "NONE"},    # active tax types
      "tax_rates": {"OUTPUT2": Decimal("15")},
      "item_codes": {"WIDGET"},
-     "tracking": {"Region": {"North", "South"}}}
+     "tracking": {"Region": {"North", "South"}},
+     "accounts": {"200": {...}},          # raw GET /Accounts dicts by Code
+     "tax_rate_records": {"OUTPUT2": {...}},  # raw GET /TaxRates dicts by TaxType
+     "organisation": {...}}               # raw GET /Organisation dict (lock dates)
+
+With ``accounts`` and ``tax_rate_records`` each line's tax rate is checked against its
+account (``taxes.tax_rate_fits``); with ``organisation`` the document date against the
+lock dates (``guards.lock_date_check``).
 """
 
+from .guards import lock_date_check
+from .taxes import tax_rate_fits
 from .totals import totals_match, xero_totals
 
 ITEM_CODE_MAX = 30
@@ -73,6 +82,17 @@ def _check_tracking(label, tracking, known, problems):
                             % (label, option, name))
 
 
+def _check_fit(label, line, known, problems):
+    """Xero rule: a tax rate only codes accounts of the classes it applies to."""
+    account = (known.get("accounts") or {}).get(line.get("AccountCode"))
+    rate = (known.get("tax_rate_records") or {}).get(line.get("TaxType"))
+    if account and rate:
+        ok, reason = tax_rate_fits(rate, account)
+        if not ok:
+            problems.append("%s: %s Map the tax or the account to a pair Xero accepts."
+                            % (label, reason))
+
+
 def _check_header(payload, known, problems):
     if not (payload.get("Contact") or {}).get("ContactID"):
         problems.append("The customer or supplier is not in Xero yet; it must be sent first.")
@@ -82,6 +102,10 @@ def _check_header(payload, known, problems):
                         "(Settings > Currencies) or invoice in an enabled currency." % currency)
     if not payload.get("Date"):
         problems.append("The document has no date.")
+    elif known.get("organisation"):
+        lock = lock_date_check(known["organisation"], payload["Date"])
+        if lock.locked:
+            problems.append(lock.message)
 
 
 def validate_invoice(payload, known, expected_total=None):
@@ -100,6 +124,7 @@ def validate_invoice(payload, known, expected_total=None):
         label = _line_label(index, line)
         _check_account(label, line.get("AccountCode"), known, problems)
         _check_tax(label, line, amount_types, known, problems)
+        _check_fit(label, line, known, problems)
         _check_item_code(label, line.get("ItemCode"), known, problems)
         _check_tracking(label, line.get("Tracking") or [], known, problems)
     if expected_total is not None and "tax_rates" in known and lines:
@@ -129,4 +154,15 @@ def validate_item(payload, known):
     inventory = payload.get("InventoryAssetAccountCode")
     if "InventoryAssetAccountCode" in payload:
         _check_account("The stock valuation", inventory, known, problems)
+        _check_tracked_purchase(payload, problems)
     return problems
+
+
+def _check_tracked_purchase(payload, problems):
+    """Xero rule: a tracked item must be purchasable with ``PurchaseDetails.COGSAccountCode``
+    (``IsPurchased`` false nulls PurchaseDetails; XERO_API §8)."""
+    details = payload.get("PurchaseDetails") or {}
+    if not payload.get("IsPurchased") or not details.get("COGSAccountCode"):
+        problems.append("This product is tracked as inventory in Xero, which needs a cost of "
+                        "goods sold account for its purchases. Set the COGS account in the "
+                        "Xero settings.")

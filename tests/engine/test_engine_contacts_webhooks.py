@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from clarus_sync_engine import contacts
+from clarus_sync_engine import contacts, mapping
 from clarus_sync_engine.contacts import disambiguate_name, match_contact
 from clarus_sync_engine.webhooks import parse_events, verify_signature
 
@@ -24,7 +24,8 @@ def test_match_order_number_then_unique_email_then_name():
     assert match_contact({"email": "shared@co.test", "name": "Delta"}, XERO)["ContactID"] == "4"
     assert match_contact({"email": "shared@co.test", "name": "Nobody"}, XERO) is None
     assert match_contact({"ref": "C00099", "name": "Old"}, XERO) is None  # archived
-    assert match_contact({"name": "acme ltd"}, XERO) is None  # name match is exact
+    # Names compare as Xero compares them: case and spacing ignored.
+    assert match_contact({"name": " ACME  ltd "}, XERO)["ContactID"] == "1"
 
 
 def test_disambiguate_name():
@@ -109,3 +110,40 @@ def test_resolve_contacts_reports_an_archived_contact_with_our_code():
                 "ContactStatus": "ARCHIVED"}
     found = contacts.resolve_contacts([_element("New", "C4")], {"C4": archived}, {}, {})
     assert found["C4"]["ContactStatus"] == "ARCHIVED"
+
+
+def test_batch_members_whose_names_clash_as_xero_compares_them_are_made_distinct():
+    elements = [_element("Acme Ltd", "C1"), _element(" ACME  ltd ", "C2"),
+                _element("acme ltd", "C3")]
+    assert contacts.resolve_contacts(elements, {}, {}, {}) == {}
+    names = [e["Name"] for e in elements]
+    assert names == ["Acme Ltd", "ACME ltd (C2)", "acme ltd (C3)"]
+    assert len({contacts.name_key(n) for n in names}) == 3
+
+
+def test_a_new_contact_is_renamed_away_from_a_bound_or_foreign_name_in_any_case():
+    stranger = {"ContactID": "c9", "Name": "Globex", "ContactNumber": "OTHER"}
+    elements = [_element("GLOBEX", "C2", "buyer@globex.test")]
+    assert contacts.resolve_contacts(elements, {}, {}, {"globex": stranger}) == {}
+    assert elements[0]["Name"] == "GLOBEX (C2)"
+
+
+def test_email_to_send_is_one_valid_address_or_none_with_a_reason():
+    assert contacts.email_to_send(" Ops@Acme.test ") == ("Ops@Acme.test", "")
+    assert contacts.email_to_send("Ops Team <ops@acme.test>") == ("ops@acme.test", "")
+    assert contacts.email_to_send(None) == (None, "")
+    address, reason = contacts.email_to_send("a@acme.test, b@acme.test")
+    assert address is None and "several addresses" in reason
+    address, reason = contacts.email_to_send("call Bob")
+    assert address is None and "not a valid e-mail" in reason
+    notes = []
+    payload = mapping.contact_payload({"ref": "C1", "name": "Acme",
+                                       "email": "a@acme.test; b@acme.test"}, notes)
+    assert "EmailAddress" not in payload and notes and "several addresses" in notes[0]
+
+
+def test_resolve_contacts_finds_an_email_match_whatever_its_case():
+    theirs = {"ContactID": "c5", "Name": "Acme Trading", "EmailAddress": "Buyer@Acme.test"}
+    elements = [_element("Acme", "C5", "buyer@acme.test")]
+    found = contacts.resolve_contacts(elements, {}, {"Buyer@Acme.test": theirs}, {})
+    assert found == {"C5": theirs}

@@ -73,12 +73,23 @@ def test_round_globally_inclusive_prices():
 def test_rounding_line_added_when_line_amounts_cannot_match():
     # Odoo priced at 6 decimals: 1000 x 0.123456 = 123.46; Xero sees 1000 x 0.1235 = 123.50
     lines = [line(1000, "0.123456", tax_type="NONE", tax_rate=0)]
-    without = mapping.invoice_payload(move(lines, amount_total=D("123.46")))
-    assert len(without["LineItems"]) == 1  # no rounding account: validation reports it instead
+    problems = []
+    without = mapping.invoice_payload(move(lines, amount_total=D("123.46")), problems)
+    assert len(without["LineItems"]) == 1
+    assert problems and "123.50 instead of Odoo's 123.46" in problems[0]
+    # A rounding account alone is not enough: "no tax" is the organisation's, never NONE.
+    problems = []
+    mapping.invoice_payload(move(lines, amount_total=D("123.46"),
+                                 rounding_account_code="860"), problems)
+    assert problems and "no-tax rate" in problems[0]
+    problems = []
     payload = mapping.invoice_payload(move(lines, amount_total=D("123.46"),
-                                           rounding_account_code="860"))
+                                           rounding_account_code="860",
+                                           no_tax_type="BASEXCLUDED"), problems)
     rounding = payload["LineItems"][-1]
+    assert not problems
     assert rounding["AccountCode"] == "860" and rounding["UnitAmount"] == D("-0.04")
+    assert rounding["TaxType"] == "BASEXCLUDED" and rounding["Description"] == "Rounding"
     assert xero_totals(payload, RATES)["total"] == D("123.46")
 
 

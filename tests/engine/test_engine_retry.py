@@ -57,7 +57,7 @@ def test_rate_limit_reads_problem_and_retry_after():
     exc = sdk_error(429, b"", {"Retry-After": "42", "X-Rate-Limit-Problem": "minute"})
     assert isinstance(exc, xe.RateLimitException) and exc.rate_limit == "minute"
     result = classify(exc)
-    assert result == (states.RATE_LIMIT, True, "Xero rate limit reached (minute).", 42.0)
+    assert result == (states.RATE_LIMIT, True, "Xero rate limit reached (minute).", 42.0, False)
 
 
 @pytest.mark.parametrize("status,category,retryable", [
@@ -127,3 +127,13 @@ def test_backoff_is_bounded_jittered_and_respects_retry_after():
     assert backoff(1, rand=lambda: 1.0, retry_after=5) == 30
     for attempt in range(1, 20):
         assert 0 <= backoff(attempt) <= min(3600, 30 * 2 ** (attempt - 1))
+
+
+def test_a_pacing_stop_during_a_look_up_is_a_rate_limit_pause_not_an_unknown_outcome():
+    from clarus_sync_engine.client import PacingStop
+    from clarus_sync_engine.pacing import Decision
+
+    result = classify(PacingStop(Decision(120.0, True, "day limit nearly used")))
+    assert (result.category, result.retryable, result.retry_after) == \
+        (states.RATE_LIMIT, True, 120.0)
+    assert "day limit nearly used" in result.message

@@ -48,3 +48,25 @@ def test_validate_item():
     assert any("40 characters" in p for p in problems)
     assert any("account code 404" in p for p in problems)
     assert validate_item({"Code": "OK", "SalesDetails": {"AccountCode": "200"}}, KNOWN) == []
+
+
+def test_tax_rate_that_does_not_fit_the_account_and_a_locked_date_are_refused():
+    known = dict(KNOWN, accounts={"200": {"Code": "200", "Name": "Sales", "Type": "REVENUE",
+                                          "Class": "REVENUE", "Status": "ACTIVE"}},
+                 tax_rate_records={"OUTPUT2": {"TaxType": "OUTPUT2", "Name": "GST on Income",
+                                               "CanApplyToRevenue": True, "Status": "ACTIVE"},
+                                   "INPUT2": {"TaxType": "INPUT2", "Name": "GST on Expenses",
+                                              "CanApplyToExpenses": True,
+                                              "Status": "ACTIVE"}},
+                 tax_types={"OUTPUT2", "INPUT2"},
+                 organisation={"PeriodLockDate": "/Date(1767139200000+0000)/"})  # 2025-12-31
+    assert validate_invoice(payload(), known) == []
+    problems = validate_invoice(payload(tax_type="INPUT2"), known)
+    assert problems == ["Line 1 (Blue widget): GST on Expenses (INPUT2) cannot be used on "
+                        "revenue account 200 Sales. Map the tax or the account to a pair Xero "
+                        "accepts."]
+    locked = payload()
+    locked["Date"] = "2025-12-31"
+    problems = validate_invoice(locked, known)
+    assert len(problems) == 1 and "on or before Xero's period lock date (2025-12-31)" in \
+        problems[0]
