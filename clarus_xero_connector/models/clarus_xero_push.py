@@ -1,4 +1,3 @@
-import hashlib
 import json
 import logging
 import time
@@ -10,7 +9,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from clarus_sync_engine import client, contacts, planner, retry, states
+from clarus_sync_engine import client, contacts, idempotency, planner, retry, states
 from clarus_sync_engine.client import PacingStop
 from clarus_sync_engine.pacing import RatePacer
 
@@ -299,7 +298,7 @@ class ClarusXeroPush(models.AbstractModel):
             message = self.env._(
                 "Odoo could not record the result while %(doing)s: %(error)s",
                 doing=doing, error=str(exc).strip().splitlines()[0])
-            _logger.warning("Xero batch of %s jobs: %s", len(jobs), message)
+            _logger.info("Xero batch of %s jobs: %s", len(jobs), message)
             jobs = jobs.browse(jobs.ids)
             # Jobs whose request may have reached Xero are looked up before a resend.
             jobs.filtered("in_flight").outcome_unknown = True
@@ -322,6 +321,11 @@ class ClarusXeroPush(models.AbstractModel):
             if problems:
                 refused.setdefault("\n".join(problems), []).append(job.id)
                 continue
+            if element is None:
+                # Nothing left to send (an allocation whose invoice is already paid in
+                # Xero): done without a call, with the builder's reason.
+                self._bind_done(ctx, job, {}, job.kind, note=Document._settled(ctx, record))
+                continue
             ready |= job
             elements.append(element)
         if gone:
@@ -341,7 +345,7 @@ class ClarusXeroPush(models.AbstractModel):
 
     def _send_ready(self, ctx, jobs, elements, commit, clock):
         kind = jobs[0].kind
-        key = self._idempotency_key(ctx["connection"], kind, jobs)
+        key = idempotency.idempotency_key(ctx["connection"].tenant_id, kind, jobs.ids, elements)
         with self._batch_savepoint(jobs, self.env._("storing the payloads")) as guard:
             jobs.write({"idempotency_key": key, "in_flight": True})
             for job, element in zip(jobs, elements, strict=True):
@@ -377,11 +381,6 @@ class ClarusXeroPush(models.AbstractModel):
         self.env["clarus.xero.api.usage"]._record(
             ctx["connection"], made - ctx.get("calls_recorded", 0), headers or gateway.last_headers)
         ctx["calls_recorded"] = made
-
-    def _idempotency_key(self, connection, kind, jobs):
-        """Same jobs, same attempt -> same key: a resend after a lost answer is replayed."""
-        raw = f"{connection.id}:{kind}:" + ",".join(f"{j.id}.{j.attempts + 1}" for j in jobs)
-        return "clarus-" + hashlib.sha256(raw.encode()).hexdigest()[:48]
 
     def _later(self, seconds):
         return fields.Datetime.now() + timedelta(seconds=max(1, int(seconds or 0)))
@@ -475,9 +474,23 @@ class ClarusXeroPush(models.AbstractModel):
             return
         jobs.duration_ms = duration
         done = []
+        Document = self.env["clarus.xero.document"]
         for job, result in zip(jobs, results, strict=True):
-            if result.ok:
+            # Xero saved it, but with other totals than Odoo's: fail with both figures.
+            problem = result.ok and Document._answer_problem(ctx, kind, job._record(),
+                                                             result.raw)
+            if problem:
+                job._fail(states.VALIDATION, problem)
+            elif result.ok:
                 done.append((job, result))
+            elif result.conflict:
+                # Someone created a contact with this name or code between our look-up
+                # and the PUT: the next attempt looks it up again, then binds or renames.
+                job._retry_later(states.TRANSIENT, self.env._(
+                    "Xero already holds a contact with this %(what)s (%(errors)s); it will "
+                    "be matched or given a distinct name on the next attempt.",
+                    what=self.env._("name") if result.conflict == "name_clash"
+                    else self.env._("contact code"), errors="; ".join(result.errors)))
             else:
                 job._fail(states.VALIDATION, "; ".join(result.errors) or self.env._(
                     "Xero marked this record as an error."))
@@ -548,7 +561,11 @@ class ClarusXeroPush(models.AbstractModel):
         _logger.info("Xero batch of %s %s jobs failed: %s", len(jobs), jobs[:1].kind,
                      verdict.message)
         if verdict.category == states.AUTH:
-            if isinstance(exc, retry.InvalidGrant) or "invalid_grant" in verdict.message:
+            # Revoked consent, a missing scope or a disconnected organisation is the
+            # connection's problem: it stops, with the reason on its card, until someone
+            # re-authorises; nothing is retried every five minutes meanwhile.
+            if verdict.stop_connection or isinstance(exc, retry.InvalidGrant) \
+                    or "invalid_grant" in verdict.message:
                 conn._mark_needs_reauth(verdict.message)
             jobs._back_to_pending(verdict, delay=300)
             return "stop"

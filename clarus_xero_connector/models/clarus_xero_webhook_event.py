@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 
-from clarus_sync_engine import webhooks
+from clarus_sync_engine import retry, webhooks
+
+from .clarus_xero_connection import XERO_CALL_ERRORS
 
 # Xero event category -> (Odoo model bound to it, binding kind read back).
 CATEGORY_MODELS = {
@@ -8,10 +10,11 @@ CATEGORY_MODELS = {
     "CREDITNOTE": "account.move",
     "CONTACT": "res.partner",
 }
+# Xero event category -> (engine kind read back by ID, status field of the answer).
 READERS = {
-    "INVOICE": ("get_invoices", "Invoices", "InvoiceID", "Status"),
-    "CREDITNOTE": ("get_credit_notes", "CreditNotes", "CreditNoteID", "Status"),
-    "CONTACT": ("get_contacts", "Contacts", "ContactID", "ContactStatus"),
+    "INVOICE": ("invoice", "Status"),
+    "CREDITNOTE": ("credit_note", "Status"),
+    "CONTACT": ("contact", "ContactStatus"),
 }
 
 
@@ -70,10 +73,27 @@ class ClarusXeroWebhookEvent(models.Model):
 
     @api.model
     def _cron_process(self):
+        cron = self.env["ir.cron"]
+        self._process_all(commit=lambda processed=0: cron._commit_progress(processed))
+
+    @api.model
+    def _process_all(self, commit=None):
+        """Read back every connected organisation's new events. One organisation's
+        failure is recorded on its connection and never stops the others; ``commit``
+        (the cron's ``_commit_progress``) keeps each organisation's progress."""
         events = self.sudo().search([("state", "=", "new")])
-        for connection in events.connection_id:
-            if connection.state == "connected":
-                events.filtered(lambda e, c=connection: e.connection_id == c)._process(connection)
+        connections = events.connection_id.filtered(lambda c: c.state == "connected")
+        for connection in connections:
+            todo = events.filtered(lambda e, c=connection: e.connection_id == c)
+            try:
+                with self.env.cr.savepoint():
+                    todo._process(connection)
+            except XERO_CALL_ERRORS as exc:
+                connection.last_error = self.env._(
+                    "Reading back Xero's notifications failed: %s",
+                    retry.classify(exc).message)
+            if commit:
+                commit(len(todo))
 
     def _process(self, connection):
         """Read back the records these events name and store their Xero status."""
@@ -83,11 +103,11 @@ class ClarusXeroWebhookEvent(models.Model):
             if category not in READERS:
                 events.write({"state": "ignored", "result": "category not synced"})
                 continue
-            method, collection, id_field, status_field = READERS[category]
-            ids = sorted(set(events.mapped("resource_id")))
-            data, _h, _s = gateway._call(gateway.accounting, method, connection.tenant_id,
-                                         i_ds=ids)
-            current = {r[id_field]: r.get(status_field) for r in (data or {}).get(collection, [])}
+            kind, status_field = READERS[category]
+            # IDs cut to Xero's URL limit: a burst of changes never becomes a 404.
+            found = gateway.read_by_ids(kind, connection.tenant_id,
+                                        sorted(set(events.mapped("resource_id"))))
+            current = {xero_id: raw.get(status_field) for xero_id, raw in found.items()}
             self._store_statuses(connection, CATEGORY_MODELS[category], current)
             for event in events:
                 status = current.get(event.resource_id)

@@ -80,7 +80,7 @@ class TestWebhooks(XeroEmulatorCase, HttpCase):
         self.assertEqual(self.deliver([event]).status_code, 200, "a redelivery is fine")
         events = self.env["clarus.xero.webhook.event"].search([])
         self.assertEqual(len(events), 1, "stored once, and only for this organisation")
-        self.env["clarus.xero.webhook.event"]._cron_process()
+        self.env["clarus.xero.webhook.event"]._process_all()
         self.assertEqual(events.state, "done")
         move.invalidate_recordset()
         self.assertEqual(move.clarus_xero_status, "PAID")
