@@ -1,6 +1,13 @@
+import logging
+
 from odoo import api, models
 
-from clarus_sync_engine import contacts, mapping
+from clarus_sync_engine import client, contacts, guards, mapping, taxes, totals
+
+from .clarus_xero_connection import XERO_CALL_ERRORS
+from .clarus_xero_job import SYNC_CONTEXT_KEY
+
+_logger = logging.getLogger(__name__)
 
 # What ``_move_data`` and ``_line_data`` read: once a document is in Xero, these are the
 # fields that would make Odoo and Xero disagree if they changed (see account.move's lock).
@@ -14,6 +21,17 @@ LINE_FIELDS_SENT = frozenset({
     "move_id", "display_type", "product_id", "name", "quantity", "price_unit", "discount",
     "account_id", "tax_ids", "analytic_distribution", "sale_line_ids", "currency_id",
 })
+
+# Imported reference fields -> the Xero keys ``validation`` and ``taxes`` read (fields
+# the import does not store are skipped).
+ACCOUNT_KEYS = {"account_class": "Class", "system_account": "SystemAccount"}
+TAX_FLAG_FIELDS = {
+    "can_apply_to_revenue": "CanApplyToRevenue",
+    "can_apply_to_expenses": "CanApplyToExpenses",
+    "can_apply_to_assets": "CanApplyToAssets",
+    "can_apply_to_liabilities": "CanApplyToLiabilities",
+    "can_apply_to_equity": "CanApplyToEquity",
+}
 
 
 def fields_not_sent(tracking_source, include_product_description):
@@ -59,12 +77,67 @@ class ClarusXeroDocument(models.AbstractModel):
                 "account_codes": set(by_kind.get("account", Reference).mapped("code")),
                 "tax_types": set(by_kind.get("tax_rate", Reference).mapped("code")),
                 "tax_rates": {r.code: r.rate for r in by_kind.get("tax_rate", Reference)},
+                "accounts": {r.code: self._raw_account(r)
+                             for r in by_kind.get("account", Reference)},
             }
+            rates = [self._raw_tax_rate(r) for r in by_kind.get("tax_rate", Reference)]
+            # A rate whose CanApplyTo* flags were not imported cannot be checked against
+            # an account: leave it out rather than refuse every line.
+            flagged = {r["TaxType"]: r for r in rates
+                       if any(flag in r for flag in taxes.CLASS_FLAG.values())}
+            if flagged:
+                known["tax_rate_records"] = flagged
+        organisation = self._raw_organisation(connection)
+        if organisation:
+            known["organisation"] = organisation
         return {
             "connection": connection,
             "maps": self.env["clarus.xero.mapping"]._lookup(connection),
             "known": known,
+            "no_tax_type": self._no_tax_type(connection, refs),
         }
+
+    def _raw_account(self, ref):
+        """An imported account as the ``GET /Accounts`` dict the engine reads."""
+        raw = {"Code": ref.code, "Name": ref.name, "Type": ref.category,
+               "Status": ref.status or "ACTIVE"}
+        for field, key in ACCOUNT_KEYS.items():
+            if field in ref._fields and ref[field]:
+                raw[key] = ref[field]
+        return raw
+
+    def _raw_tax_rate(self, ref):
+        """An imported tax rate as the ``GET /TaxRates`` dict the engine reads."""
+        raw = {"TaxType": ref.code, "Name": ref.name, "Status": ref.status or "ACTIVE",
+               "EffectiveRate": ref.rate}
+        for field, key in TAX_FLAG_FIELDS.items():
+            if field in ref._fields:
+                raw[key] = bool(ref[field])
+        return raw
+
+    def _raw_organisation(self, connection):
+        """The organisation's lock dates, as ``GET /Organisation`` names them (empty when
+        none is known)."""
+        dates = {key: connection[field] for field, key in (
+            ("period_lock_date", "PeriodLockDate"),
+            ("end_of_year_lock_date", "EndOfYearLockDate"),
+        ) if field in connection._fields and connection[field]}
+        return dates
+
+    def _no_tax_type(self, connection, refs):
+        """The organisation's "no tax" TaxType: the connection's setting, else the one the
+        imported tax rates name (NONE, or BASEXCLUDED in Australia, ``taxes.no_tax_type``)."""
+        code = connection.no_tax_type_code if "no_tax_type_code" in connection._fields \
+            else None
+        if code:
+            return code
+        rates = [self._raw_tax_rate(r) for r in refs if r.kind == "tax_rate"]
+        return taxes.no_tax_type(rates) or "NONE"
+
+    def _rounding_account_code(self, connection):
+        if "rounding_account_code" in connection._fields:
+            return connection.rounding_account_code or None
+        return None
 
     def _binding_id(self, ctx, record):
         cache = ctx.setdefault("bindings", {})
@@ -115,7 +188,13 @@ class ClarusXeroDocument(models.AbstractModel):
         data = partner._clarus_xero_contact_data()
         data["ref"] = data["contact_number"]
         data["name"] = contacts.disambiguate_name(data["name"], taken_names, data["ref"])
-        return mapping.contact_payload(data), []
+        notes = []
+        payload = mapping.contact_payload(data, notes)
+        if notes:
+            # Xero refuses the whole contact for a bad e-mail: it goes without one, and
+            # the partner says why.
+            partner._message_log(body=self.env._("Xero: %s", " ".join(notes)))
+        return payload, []
 
     # ------------------------------------------------------------------- items
 
@@ -158,11 +237,13 @@ class ClarusXeroDocument(models.AbstractModel):
     def _move_element(self, ctx, move):
         conn = ctx["connection"]
         data = self._move_data(ctx, move)
-        if move.move_type == "out_refund":
-            payload = mapping.credit_note_payload(data)
-        else:
-            payload = mapping.invoice_payload(data)
+        # The payload builders fit Xero's arithmetic to Odoo's totals (per-line TaxAmount,
+        # or a rounding line); what cannot be fitted comes back in ``problems``.
         problems = self._line_problems(move)
+        if move.move_type == "out_refund":
+            payload = mapping.credit_note_payload(data, problems)
+        else:
+            payload = mapping.invoice_payload(data, problems)
         problems += mapping.validate_invoice(payload, ctx["known"])
         if conn.invoice_status == "DRAFT":
             payload["Status"] = "DRAFT"
@@ -184,8 +265,11 @@ class ClarusXeroDocument(models.AbstractModel):
             "status": conn.invoice_status,
             "line_amount_types": self._line_amount_types(move),
             "rounding": move.company_id.tax_calculation_rounding_method,
+            "amount_untaxed": move.amount_untaxed,
             "amount_total": move.amount_total,
             "amount_tax": move.amount_tax,
+            "no_tax_type": ctx["no_tax_type"],
+            "rounding_account_code": self._rounding_account_code(conn),
             "lines": [self._line_data(ctx, move, line) for line in self._product_lines(move)],
         }
 
@@ -220,7 +304,7 @@ class ClarusXeroDocument(models.AbstractModel):
             "discount": line.discount,
             "account_code": self._account_code(ctx, line.account_id)
             or conn.default_sales_account_code,
-            "tax_type": (ctx["maps"]["tax"].get(tax.id) if tax else "NONE")
+            "tax_type": (ctx["maps"]["tax"].get(tax.id) if tax else ctx["no_tax_type"])
             or (conn.default_tax_type if tax else None),
             "tax_rate": self._tax_rate(tax),
             "tracking": self._tracking(ctx, move, line),
@@ -269,7 +353,56 @@ class ClarusXeroDocument(models.AbstractModel):
         if not cn_id or not inv_id:
             return None, [self.env._("The credit note or its invoice is not in Xero yet.")]
         amount = min(credit_note.amount_total, origin.amount_total)
-        return mapping.allocation_payload(cn_id, inv_id, amount, credit_note.invoice_date), []
+        capped = self._cap_allocation(ctx, amount, inv_id, cn_id)
+        if not capped.amount:
+            # Nothing left to allocate: the job is done without a call (see ``_settled``).
+            ctx.setdefault("settled", {})[(credit_note._name, credit_note.id)] = capped.note
+            return None, []
+        if capped.note:
+            credit_note._message_log(body=self.env._("Xero: %s", capped.note))
+        return mapping.allocation_payload(cn_id, inv_id, capped.amount,
+                                          credit_note.invoice_date), []
+
+    def _cap_allocation(self, ctx, amount, invoice_id, credit_note_id):
+        """Xero rule: an allocation never exceeds the invoice's AmountDue nor the credit
+        note's RemainingCredit, as Xero holds them now (someone may have paid the invoice
+        in Xero). When Xero cannot be read, the amount goes uncapped: Xero then refuses
+        an excess itself, and the job fails with its message."""
+        gateway, tenant = ctx["gateway"], ctx["connection"].tenant_id
+        try:
+            invoice = gateway.read_by_ids("invoice", tenant, [invoice_id]).get(invoice_id)
+            credit_note = gateway.read_by_ids(
+                "credit_note", tenant, [credit_note_id]).get(credit_note_id)
+        except XERO_CALL_ERRORS as exc:
+            _logger.info("Reading the documents of an allocation from Xero failed: %s", exc)
+            invoice = credit_note = None
+        return guards.cap_allocation(amount, invoice, credit_note)
+
+    @api.model
+    def _settled(self, ctx, record):
+        """Why a builder sent nothing for ``record`` (e.g. "already paid in Xero"), or None."""
+        return ctx.get("settled", {}).get((record._name, record.id))
+
+    @api.model
+    def _answer_problem(self, ctx, kind, record, raw_element):
+        """After a create or update: a message when Xero saved other totals than Odoo's
+        (naming both), else None.
+
+        Xero's answer is what counts, whatever was predicted. The document is still
+        bound to what Xero saved, so a retry updates it instead of creating a second one.
+        """
+        if kind not in ("invoice", "credit_note") or not record:
+            return None
+        odoo = totals.odoo_figures(record.amount_untaxed, record.amount_tax,
+                                   record.amount_total)
+        problem = totals.answer_mismatch(raw_element, odoo)
+        if not problem:
+            return None
+        result = client.element_result(kind, raw_element)
+        if result.xero_id:
+            self.env["clarus.xero.binding"].with_context(**{SYNC_CONTEXT_KEY: True})._bind_many(
+                ctx["connection"], [(record, result.xero_id, result.number, result.status)])
+        return problem
 
     @api.model
     def _history_element(self, ctx, move):
