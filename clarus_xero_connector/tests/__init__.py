@@ -11,3 +11,6 @@ from . import test_security
 from . import test_token_rollback
 from . import test_queue
 from . import test_crons
+from . import test_fidelity
+from . import test_totals
+from . import test_mapping_rules
