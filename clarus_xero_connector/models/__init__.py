@@ -1,6 +1,7 @@
 # Mixins first: the models below inherit them.
 from . import clarus_xero_sync_mixin
 from . import clarus_xero_token_mixin
+from . import clarus_xero_organisation_mixin
 from . import clarus_xero_connection
 from . import clarus_xero_binding
 from . import clarus_xero_api_usage

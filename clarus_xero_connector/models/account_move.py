@@ -76,8 +76,8 @@ class AccountMove(models.Model):
         return conn, rows[0][1], bound
 
     @api.model
-    def _clarus_xero_queue_backlog(self, connection):
-        """Queue the company's posted customer documents that Xero does not hold yet."""
+    def _clarus_xero_backlog(self, connection):
+        """The company's posted customer documents that Xero does not hold yet."""
         moves = self.search([
             ("company_id", "=", connection.company_id.id),
             ("move_type", "in", SALES_TYPES), ("state", "=", "posted"),
@@ -86,7 +86,14 @@ class AccountMove(models.Model):
         bound = set(self.env["clarus.xero.binding"].search([
             ("connection_id", "=", connection.id), ("res_model", "=", "account.move"),
             ("res_id", "in", moves.ids)]).mapped("res_id"))
-        todo = moves.filtered(lambda m: m.id not in bound)
+        return moves.filtered(lambda m: m.id not in bound)
+
+    @api.model
+    def _clarus_xero_queue_backlog(self, connection):
+        """Queue the backlog, except the documents Xero would refuse for its lock date
+        (the connection names those); returns how many were queued."""
+        todo = self._clarus_xero_backlog(connection)
+        todo -= connection._hold_back_locked(todo)
         todo._clarus_xero_enqueue()
         return len(todo)
 

@@ -39,7 +39,7 @@ TOKEN_VALUES_CLEARED = {"access_token": False, "refresh_token": False,
 class ClarusXeroConnection(models.Model):
     _name = "clarus.xero.connection"
     _description = "Xero Connection"
-    _inherit = ["mail.thread", "clarus.xero.token.mixin"]
+    _inherit = ["mail.thread", "clarus.xero.token.mixin", "clarus.xero.organisation.mixin"]
     _order = "company_id, id"
 
     name = fields.Char(required=True, default="Xero")
@@ -329,10 +329,22 @@ class ClarusXeroConnection(models.Model):
 
     def action_queue_posted_invoices(self):
         """Queue the posted invoices and credit notes not yet in Xero (a backlog from
-        before the connection existed); returns how many were queued."""
+        before the connection existed); returns how many were queued. Those dated inside
+        Xero's lock date (read from Xero first) are held back: then the answer is a
+        notification naming them."""
         self.ensure_one()
         self._check_ready()
-        return self.env["account.move"]._clarus_xero_queue_backlog(self)
+        try:
+            self._ensure_fresh_token()
+            self._refresh_organisation()
+        except XERO_CALL_ERRORS as exc:
+            raise UserError(self.env._(
+                "Xero did not answer when asked for its lock dates: %s",
+                retry.classify(exc).message)) from exc
+        moves = self.env["account.move"]
+        held = self._documents_inside_lock_date(moves._clarus_xero_backlog(self))
+        queued = moves._clarus_xero_queue_backlog(self)
+        return self._backlog_notification(queued, held) if held else queued
 
     def action_import_reference_data(self):
         """One-click import of accounts, tax rates, currencies, tracking, items, contacts."""

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from clarus_sync_engine import taxes
+
 MAPPING_KINDS = [
     ("tax", "Tax → Xero tax type"),
     ("account", "Account → Xero account code"),
@@ -33,13 +35,21 @@ class ClarusXeroMapping(models.Model):
     analytic_account_id = fields.Many2one("account.analytic.account", ondelete="cascade")
     journal_id = fields.Many2one("account.journal", ondelete="cascade")
     target_kind = fields.Char(compute="_compute_target_kind")
+    allowed_reference_ids = fields.Many2many(
+        "clarus.xero.reference", compute="_compute_allowed_reference_ids",
+        help="What Xero accepts here: tax rates that apply to the account the tax is used "
+             "on, accounts a document line may be coded to.")
     xero_reference_id = fields.Many2one(
         "clarus.xero.reference",
         "Xero",
         required=True,
-        domain="[('connection_id', '=', connection_id), ('kind', '=', target_kind)]",
+        domain="[('id', 'in', allowed_reference_ids)]",
     )
     xero_code = fields.Char(related="xero_reference_id.code")
+    problem = fields.Char(
+        compute="_compute_problem",
+        help="Why Xero would refuse this mapping now (after a new import, or a change of "
+             "the connection's default accounts).")
 
     _tax_uniq = models.UniqueIndex("(connection_id, tax_id) WHERE tax_id IS NOT NULL")
     _account_uniq = models.UniqueIndex(
@@ -55,7 +65,41 @@ class ClarusXeroMapping(models.Model):
         for mapping in self:
             mapping.target_kind = TARGET_KIND.get(mapping.kind)
 
-    @api.constrains("kind", "xero_reference_id")
+    @api.depends("kind", "connection_id", "tax_id.type_tax_use",
+                 "connection_id.default_sales_account_code",
+                 "connection_id.default_expense_account_code")
+    def _compute_allowed_reference_ids(self):
+        Reference = self.env["clarus.xero.reference"]
+        offered = {}
+        for mapping in self:
+            if not mapping.kind or not mapping.connection_id:
+                mapping.allowed_reference_ids = Reference
+                continue
+            key = (mapping.connection_id.id, mapping.kind, mapping._tax_account_code(),
+                   mapping.tax_id.type_tax_use)
+            if key not in offered:
+                candidates = Reference.search([
+                    ("connection_id", "=", mapping.connection_id.id),
+                    ("kind", "=", TARGET_KIND[mapping.kind]),
+                    ("status", "in", (False, "ACTIVE")),
+                ])
+                offered[key] = candidates.filtered(lambda ref, m=mapping: not m._refusal(ref))
+            mapping.allowed_reference_ids = offered[key]
+
+    @api.depends("kind", "xero_reference_id", "tax_id.type_tax_use",
+                 "connection_id.default_sales_account_code",
+                 "connection_id.default_expense_account_code")
+    def _compute_problem(self):
+        for mapping in self:
+            ref = mapping.xero_reference_id
+            problem = mapping._refusal(ref) if ref and mapping.kind else ""
+            if ref and not ref.active:
+                problem = self.env._(
+                    "%s is no longer in the Xero organisation (not returned by the last "
+                    "import).", ref.display_name)
+            mapping.problem = problem or False
+
+    @api.constrains("kind", "xero_reference_id", "tax_id", "account_id")
     def _check_target(self):
         for mapping in self:
             if mapping.xero_reference_id.kind != TARGET_KIND[mapping.kind]:
@@ -63,6 +107,47 @@ class ClarusXeroMapping(models.Model):
                     self.env._("A %(kind)s mapping must point at a Xero %(target)s.",
                                kind=mapping.kind, target=TARGET_KIND[mapping.kind])
                 )
+            refusal = mapping._refusal(mapping.xero_reference_id)
+            if refusal:
+                raise ValidationError(refusal)
+
+    # ----------------------------------------------------------- Xero's rules
+
+    def _tax_account_code(self):
+        """The Xero account a mapped tax codes lines on: the connection's expense account
+        for purchase taxes, its sales account otherwise (what the document builder uses
+        when a line's account is not mapped)."""
+        self.ensure_one()
+        if self.kind != "tax":
+            return None
+        conn = self.connection_id
+        if self.tax_id.type_tax_use == "purchase":
+            return conn.default_expense_account_code or None
+        return conn.default_sales_account_code or None
+
+    def _tax_account(self):
+        """That account as ``GET /Accounts`` would return it: the imported one, or only its
+        code and the class such lines take when the import did not find it."""
+        self.ensure_one()
+        code = self._tax_account_code()
+        account = self.env["clarus.xero.reference"].search([
+            ("connection_id", "=", self.connection_id.id), ("kind", "=", "account"),
+            ("code", "=", code)], limit=1) if code else None
+        if account:
+            return account._xero_account()
+        klass = "EXPENSE" if self.tax_id.type_tax_use == "purchase" else "REVENUE"
+        return {"Code": code, "Class": klass}
+
+    def _refusal(self, ref):
+        """Why Xero would refuse ``ref`` as this mapping's target ("" when it accepts it):
+        a tax rate that does not apply to the account it codes, an account a document
+        line cannot be coded to."""
+        self.ensure_one()
+        if self.kind == "tax" and ref.kind == "tax_rate":
+            return taxes.tax_rate_fits(ref._xero_tax_rate(), self._tax_account())[1]
+        if self.kind == "account" and ref.kind == "account":
+            return ref._line_coding_refusal()
+        return ""
 
     @api.model
     def _lookup(self, connection):
