@@ -24,7 +24,9 @@ STATES = (PENDING, WAITING, RUNNING, DONE, FAILED, CANCELLED)
 TRANSITIONS = {
     PENDING: frozenset({RUNNING, WAITING, FAILED, CANCELLED}),
     WAITING: frozenset({PENDING, CANCELLED}),
-    RUNNING: frozenset({DONE, FAILED, PENDING, WAITING}),
+    # RUNNING -> CANCELLED: a claimed job handed back while a newer change of the same
+    # record already waits in the queue is superseded by it (one job per record queued).
+    RUNNING: frozenset({DONE, FAILED, PENDING, WAITING, CANCELLED}),
     FAILED: frozenset({PENDING, CANCELLED}),
     DONE: frozenset(),
     CANCELLED: frozenset(),
@@ -33,6 +35,8 @@ TRANSITIONS = {
 # States that still hold a record back: a later change of the same record, or a
 # document that needs this record in Xero first, must wait while one of these exists.
 BLOCKING_STATES = frozenset({PENDING, WAITING, RUNNING, FAILED})
+# States in which one job per record and kind may wait in the queue (the dedupe index).
+QUEUED_STATES = frozenset({PENDING, WAITING})
 # What a person may still cancel.
 CANCELLABLE_STATES = frozenset({PENDING, WAITING, FAILED})
 

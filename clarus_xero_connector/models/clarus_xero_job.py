@@ -90,7 +90,7 @@ class ClarusXeroJob(models.Model):
     done_at = fields.Datetime(readonly=True)
 
     _pending_uniq = models.UniqueIndex(
-        "(dedupe_key) WHERE state = 'pending'",
+        "(dedupe_key) WHERE state IN ('pending', 'waiting')",
         "This record already waits in the Xero export queue.",
     )
     _claim_idx = models.Index("(connection_id, state, priority, id)")
@@ -207,7 +207,12 @@ class ClarusXeroJob(models.Model):
         """
         moved_ids, releasing = set(), []
         self.flush_recordset()
-        for old_state, jobs in self.grouped("state").items():
+        todo = self
+        if new_state in states.QUEUED_STATES:
+            superseded = set(self._supersede_by_queued_twins())
+            releasing.extend(superseded)
+            todo = self.filtered(lambda job: job.id not in superseded)
+        for old_state, jobs in todo.grouped("state").items():
             states.check_transition(old_state, new_state)
             # A job that leaves ``running`` has no request in flight any more.
             self.env.cr.execute(
@@ -227,6 +232,45 @@ class ClarusXeroJob(models.Model):
         if releasing:
             self._release_waiters(releasing)
         return moved
+
+    def _supersede_by_queued_twins(self):
+        """Running jobs about to go back to the queue while a newer change of the same
+        record already waits there (it was queued while they were claimed): the newer
+        job takes over, inheriting "look it up first" if theirs may have reached Xero,
+        and they are cancelled. Keeps one queued job per record, as the dedupe index
+        requires. Returns the superseded job ids."""
+        running = self.filtered(lambda job: job.state == states.RUNNING)
+        if not running:
+            return []
+        self.env.cr.execute(
+            """
+            UPDATE clarus_xero_job twin
+               SET outcome_unknown = twin.outcome_unknown OR job.outcome_unknown OR job.in_flight
+              FROM clarus_xero_job job
+             WHERE job.id = ANY(%s) AND job.state = 'running'
+               AND twin.dedupe_key = job.dedupe_key AND twin.id <> job.id
+               AND twin.state IN ('pending', 'waiting')
+         RETURNING job.id, twin.id
+            """,
+            [running.ids],
+        )
+        pairs = self.env.cr.fetchall()
+        if not pairs:
+            return []
+        ids = [job_id for job_id, _twin in pairs]
+        self.env.cr.execute(
+            """
+            UPDATE clarus_xero_job SET state = 'cancelled', in_flight = FALSE,
+                   done_at = (now() AT TIME ZONE 'UTC'),
+                   error_message = 'Superseded by job #' || data.twin
+              FROM unnest(%s::int[], %s::int[]) AS data(id, twin)
+             WHERE clarus_xero_job.id = data.id AND clarus_xero_job.state = 'running'
+            """,
+            [ids, [twin for _job, twin in pairs]],
+        )
+        self.browse(ids + [twin for _job, twin in pairs]).invalidate_recordset(
+            ["state", "in_flight", "done_at", "error_message", "outcome_unknown"])
+        return ids
 
     def _release_waiters(self, job_ids):
         """Jobs waiting for ``job_ids`` go back to pending, due at once (no time: the
@@ -274,6 +318,10 @@ class ClarusXeroJob(models.Model):
         if not holds:
             return
         self.flush_model()
+        superseded = set(self.browse([hold[0] for hold in holds])._supersede_by_queued_twins())
+        holds = [hold for hold in holds if hold[0] not in superseded]
+        if not holds:
+            return
         ids, blockers, reasons = (list(column) for column in zip(*holds, strict=True))
         self.env.cr.execute(
             """

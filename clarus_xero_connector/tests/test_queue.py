@@ -99,6 +99,30 @@ class TestQueueLiveness(XeroEmulatorCase):
         self.push()
         self.assertTrue(set(moves.mapped("name")) <= self.xero_numbers())
 
+    def test_a_change_queued_while_its_job_is_claimed_takes_over_and_nothing_breaks(self):
+        move = self.make_invoices(self.good_product, 1)
+        Job, Push = self.env["clarus.xero.job"], self.env["clarus.xero.push"]
+        claimed = Push._claim(self.connection)
+        contact = claimed.filtered(lambda job: job.kind == "contact")
+        # Meanwhile another posting queues the same customer again.
+        twin = Job._enqueue(self.connection, self.partner_a, "contact")
+        self.assertNotEqual(twin, contact)
+        Push._give_back(claimed)
+        self.assertEqual(contact.state, "cancelled")
+        self.assertIn(f"#{twin.id}", contact.error_message)
+        self.assertEqual(twin.state, "pending")
+        self.push()
+        self.assertEqual(twin.state, "done")
+        self.assertTrue(self.xero_invoice(move))
+
+    def test_a_waiting_job_absorbs_a_new_change_of_its_record(self):
+        move = self.make_invoices(self.bad_product, 1)
+        self.push()
+        job = self.jobs_for(move, "invoice")
+        self.assertEqual(job.state, "waiting")
+        again = self.env["clarus.xero.job"]._enqueue(self.connection, move, "invoice")
+        self.assertEqual(again, job, "one queued job per record")
+
 
 @tagged("post_install", "-at_install")
 class TestOrganisationIsolation(XeroEmulatorCase):
