@@ -2,7 +2,9 @@ import logging
 
 from odoo import api, models
 
-from clarus_sync_engine import client, contacts, guards, mapping, taxes, totals
+from clarus_sync_engine import client, contacts, guards, mapping, totals
+from clarus_sync_engine.pacing import PacingStop
+from clarus_sync_engine.retry import LookupNotFound
 
 from .clarus_xero_connection import XERO_CALL_ERRORS
 from .clarus_xero_job import SYNC_CONTEXT_KEY
@@ -21,18 +23,6 @@ LINE_FIELDS_SENT = frozenset({
     "move_id", "display_type", "product_id", "name", "quantity", "price_unit", "discount",
     "account_id", "tax_ids", "analytic_distribution", "sale_line_ids", "currency_id",
 })
-
-# Imported reference fields -> the Xero keys ``validation`` and ``taxes`` read (fields
-# the import does not store are skipped).
-ACCOUNT_KEYS = {"account_class": "Class", "system_account": "SystemAccount"}
-TAX_FLAG_FIELDS = {
-    "can_apply_to_revenue": "CanApplyToRevenue",
-    "can_apply_to_expenses": "CanApplyToExpenses",
-    "can_apply_to_assets": "CanApplyToAssets",
-    "can_apply_to_liabilities": "CanApplyToLiabilities",
-    "can_apply_to_equity": "CanApplyToEquity",
-}
-
 
 def fields_not_sent(tracking_source, include_product_description):
     """``(model, field)`` pairs of the sets above that a connection with these settings
@@ -62,7 +52,8 @@ class ClarusXeroDocument(models.AbstractModel):
 
     @api.model
     def _context_for(self, connection):
-        """What every builder needs, read once per run: mappings and Xero's reference data."""
+        """What every builder needs, read once per run: mappings and Xero's reference data
+        (as the last import stored it), the organisation's lock dates and no-tax rate."""
         Reference = self.env["clarus.xero.reference"]
         refs = Reference.search([("connection_id", "=", connection.id)])
         known = {}
@@ -72,72 +63,25 @@ class ClarusXeroDocument(models.AbstractModel):
             for ref in active:
                 by_kind.setdefault(ref.kind, self.env["clarus.xero.reference"])
                 by_kind[ref.kind] |= ref
+            accounts = by_kind.get("account", Reference)
+            rates = by_kind.get("tax_rate", Reference)
             known = {
                 "currencies": set(by_kind.get("currency", Reference).mapped("code")),
-                "account_codes": set(by_kind.get("account", Reference).mapped("code")),
-                "tax_types": set(by_kind.get("tax_rate", Reference).mapped("code")),
-                "tax_rates": {r.code: r.rate for r in by_kind.get("tax_rate", Reference)},
-                "accounts": {r.code: self._raw_account(r)
-                             for r in by_kind.get("account", Reference)},
+                "account_codes": set(accounts.mapped("code")),
+                "tax_types": set(rates.mapped("code")),
+                "tax_rates": {r.code: r.rate for r in rates},
+                # Raw Xero dicts: each line's tax rate is checked against its account.
+                "accounts": {r.code: r._xero_account() for r in accounts},
+                "tax_rate_records": {r.code: r._xero_tax_rate() for r in rates},
             }
-            rates = [self._raw_tax_rate(r) for r in by_kind.get("tax_rate", Reference)]
-            # A rate whose CanApplyTo* flags were not imported cannot be checked against
-            # an account: leave it out rather than refuse every line.
-            flagged = {r["TaxType"]: r for r in rates
-                       if any(flag in r for flag in taxes.CLASS_FLAG.values())}
-            if flagged:
-                known["tax_rate_records"] = flagged
-        organisation = self._raw_organisation(connection)
-        if organisation:
-            known["organisation"] = organisation
+        if connection.period_lock_date or connection.end_of_year_lock_date:
+            known["organisation"] = connection._organisation_lock_dates()
         return {
             "connection": connection,
             "maps": self.env["clarus.xero.mapping"]._lookup(connection),
             "known": known,
-            "no_tax_type": self._no_tax_type(connection, refs),
+            "no_tax_type": connection.no_tax_type_code or None,
         }
-
-    def _raw_account(self, ref):
-        """An imported account as the ``GET /Accounts`` dict the engine reads."""
-        raw = {"Code": ref.code, "Name": ref.name, "Type": ref.category,
-               "Status": ref.status or "ACTIVE"}
-        for field, key in ACCOUNT_KEYS.items():
-            if field in ref._fields and ref[field]:
-                raw[key] = ref[field]
-        return raw
-
-    def _raw_tax_rate(self, ref):
-        """An imported tax rate as the ``GET /TaxRates`` dict the engine reads."""
-        raw = {"TaxType": ref.code, "Name": ref.name, "Status": ref.status or "ACTIVE",
-               "EffectiveRate": ref.rate}
-        for field, key in TAX_FLAG_FIELDS.items():
-            if field in ref._fields:
-                raw[key] = bool(ref[field])
-        return raw
-
-    def _raw_organisation(self, connection):
-        """The organisation's lock dates, as ``GET /Organisation`` names them (empty when
-        none is known)."""
-        dates = {key: connection[field] for field, key in (
-            ("period_lock_date", "PeriodLockDate"),
-            ("end_of_year_lock_date", "EndOfYearLockDate"),
-        ) if field in connection._fields and connection[field]}
-        return dates
-
-    def _no_tax_type(self, connection, refs):
-        """The organisation's "no tax" TaxType: the connection's setting, else the one the
-        imported tax rates name (NONE, or BASEXCLUDED in Australia, ``taxes.no_tax_type``)."""
-        code = connection.no_tax_type_code if "no_tax_type_code" in connection._fields \
-            else None
-        if code:
-            return code
-        rates = [self._raw_tax_rate(r) for r in refs if r.kind == "tax_rate"]
-        return taxes.no_tax_type(rates) or "NONE"
-
-    def _rounding_account_code(self, connection):
-        if "rounding_account_code" in connection._fields:
-            return connection.rounding_account_code or None
-        return None
 
     def _binding_id(self, ctx, record):
         cache = ctx.setdefault("bindings", {})
@@ -245,6 +189,12 @@ class ClarusXeroDocument(models.AbstractModel):
         else:
             payload = mapping.invoice_payload(data, problems)
         problems += mapping.validate_invoice(payload, ctx["known"])
+        if not ctx["no_tax_type"] and data["line_amount_types"] != "NoTax" and any(
+                not line.tax_ids for line in self._product_lines(move)):
+            problems.append(self.env._(
+                "Some lines have no tax, and the Xero organisation's no-tax rate is not "
+                "known. Import the reference data from Xero, or choose the no-tax rate in "
+                "the Xero settings."))
         if conn.invoice_status == "DRAFT":
             payload["Status"] = "DRAFT"
         return payload, problems
@@ -269,7 +219,7 @@ class ClarusXeroDocument(models.AbstractModel):
             "amount_total": move.amount_total,
             "amount_tax": move.amount_tax,
             "no_tax_type": ctx["no_tax_type"],
-            "rounding_account_code": self._rounding_account_code(conn),
+            "rounding_account_code": conn.rounding_account_code or None,
             "lines": [self._line_data(ctx, move, line) for line in self._product_lines(move)],
         }
 
@@ -366,14 +316,15 @@ class ClarusXeroDocument(models.AbstractModel):
     def _cap_allocation(self, ctx, amount, invoice_id, credit_note_id):
         """Xero rule: an allocation never exceeds the invoice's AmountDue nor the credit
         note's RemainingCredit, as Xero holds them now (someone may have paid the invoice
-        in Xero). When Xero cannot be read, the amount goes uncapped: Xero then refuses
-        an excess itself, and the job fails with its message."""
+        in Xero). When Xero cannot be read now (an error, or the pacer holding calls
+        back), the amount goes uncapped: the send then meets the same pacer, or Xero
+        refuses an excess itself and the job fails with its message."""
         gateway, tenant = ctx["gateway"], ctx["connection"].tenant_id
         try:
             invoice = gateway.read_by_ids("invoice", tenant, [invoice_id]).get(invoice_id)
             credit_note = gateway.read_by_ids(
                 "credit_note", tenant, [credit_note_id]).get(credit_note_id)
-        except XERO_CALL_ERRORS as exc:
+        except (*XERO_CALL_ERRORS, PacingStop, LookupNotFound) as exc:
             _logger.info("Reading the documents of an allocation from Xero failed: %s", exc)
             invoice = credit_note = None
         return guards.cap_allocation(amount, invoice, credit_note)

@@ -6,6 +6,7 @@ the payload to Odoo's totals (per-line tax amounts, a rounding line) and checks 
 Xero saved against Odoo after every create or update.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 from unittest.mock import patch
 
@@ -226,3 +227,34 @@ class TestTotals(XeroEmulatorCase):
         self.assertEqual(self.allocation_calls(), [])
         self.assertEqual(money(self.xero_credit_note(credit)["RemainingCredit"]),
                          money(credit.amount_total))
+
+    def test_allocation_goes_uncapped_when_xero_cannot_be_read(self):
+        invoice = self.make_document([(2, 50.0, 0)])
+        self.push()
+        credit = self.credit_for(invoice, quantity=1)
+        self.control("POST", "/faults", {"mode": "error", "status": 503, "method": "GET",
+                                         "path_prefix": "/api.xro/2.0/CreditNotes",
+                                         "count": 1})
+        self.push()
+        self.assertEqual(self.jobs_for(credit, "allocation").state, "done")
+        self.assertEqual(money(self.xero_credit_note(credit)["RemainingCredit"]),
+                         Decimal("0.00"), "the whole credit note was allocated")
+
+    # ---------------------------------------------------------- lock dates
+
+    def test_document_inside_the_lock_date_fails_before_sending(self):
+        lock = fields.Date.today() - timedelta(days=30)
+        self.control("POST", "/lock-dates", {"tenant_id": self.connection.tenant_id,
+                                             "end_of_year_lock_date": lock.isoformat()})
+        self.connection.action_import_reference_data()
+        locked = self.make_document([(1, 10.0, 0)])
+        locked.button_draft()
+        locked.invoice_date = lock - timedelta(days=5)
+        locked.action_post()
+        open_ = self.make_document([(1, 20.0, 0)])
+        self.push()
+        job = self.jobs_for(locked, "invoice")
+        self.assertEqual(job.state, "failed")
+        self.assertIn("end-of-year lock date (%s)" % lock.isoformat(), job.error_message)
+        self.assertIsNone(self.xero_invoice(locked), "never sent")
+        self.assertEqual(self.jobs_for(open_, "invoice").state, "done")
