@@ -5,3 +5,4 @@ from . import test_shipping
 from . import test_concurrency
 from . import test_tours
 from . import test_security
+from . import test_crons
