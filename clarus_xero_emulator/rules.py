@@ -47,18 +47,10 @@ def not_for_documents_message(code):
     return "Account code '%s' is not a valid code for this document." % code
 
 
-# The one system account a document line may be coded to: Xero's "Rounding in Xero" guide
-# has integrations add a rounding adjustment line, and they code it to the organisation's
-# Rounding account (860 by default; HirePOS "Xero Rounding Account").
-CODEABLE_SYSTEM_ACCOUNTS = frozenset({"ROUNDING"})
-
-
 def check_line_account(account, rate, errors):
-    """System accounts (but Rounding) and BANK accounts take no ordinary line coding (§8
-    "Tax rate vs account"); otherwise the tax rate must apply to the account's class
-    (S28)."""
-    system = account.get("SystemAccount")
-    if (system and system not in CODEABLE_SYSTEM_ACCOUNTS) or account["Type"] == "BANK":
+    """System accounts and BANK accounts take no ordinary line coding (§8 "Tax rate vs
+    account"); otherwise the tax rate must apply to the account's class (S28)."""
+    if account.get("SystemAccount") or account["Type"] == "BANK":
         errors.append(not_for_documents_message(account["Code"]))
         return
     flag = CLASS_FLAG.get(account.get("Class"))

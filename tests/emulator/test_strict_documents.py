@@ -51,15 +51,6 @@ def test_fitting_tax_types_are_accepted(sdk):
     assert bill.total_tax == 30
 
 
-def test_a_rounding_line_may_be_coded_to_the_rounding_account(sdk):
-    c = contact(sdk)
-    out = invoice(sdk, c.contact_id, [line(account_code="200", tax_type="OUTPUT2"),
-                                      line(account_code="860", tax_type="NONE",
-                                           unit_amount=-0.01)])
-    assert out.status == "AUTHORISED"
-    assert out.line_items[1].account_code == "860"
-
-
 def test_au_has_no_none_rate(emulator, sdk):
     c = contact(sdk, tenant=sdk.au)
     err = bad_request(invoice, sdk, c.contact_id, [line(tax_type="NONE")], tenant=sdk.au)
