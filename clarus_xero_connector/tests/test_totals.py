@@ -43,10 +43,10 @@ class TestTotals(XeroEmulatorCase):
                                                 self.connection.tenant_id, *args)
         return data
 
-    def set_rounding_account(self, code):
-        self.assertIn("rounding_account_code", self.connection._fields,
-                      "the connection names the account rounding lines go to")
-        self.connection.rounding_account_code = code
+    def use_rounding_account(self):
+        """Rounding lines go to an ordinary revenue account: the strict reading refuses
+        lines on Xero's own Rounding system account."""
+        self.connection.rounding_account_code = "260"
 
     def make_document(self, lines, move_type="out_invoice", partner=None):
         move = self.env["account.move"].create({
@@ -99,7 +99,7 @@ class TestTotals(XeroEmulatorCase):
 
     def check_invoice_with_discounts(self, rounding):
         self.env.company.tax_calculation_rounding_method = rounding
-        self.set_rounding_account("260")
+        self.use_rounding_account()
         move = self.make_document(AWKWARD_LINES)
         self.push()
         self.assertEqual(self.jobs_for(move, "invoice").state, "done",
@@ -117,7 +117,7 @@ class TestTotals(XeroEmulatorCase):
 
     def check_credit_note_with_discounts(self, rounding):
         self.env.company.tax_calculation_rounding_method = rounding
-        self.set_rounding_account("260")
+        self.use_rounding_account()
         move = self.make_document(AWKWARD_LINES, move_type="out_refund")
         self.push()
         job = self.jobs_for(move, "credit_note")
@@ -138,7 +138,7 @@ class TestTotals(XeroEmulatorCase):
     def test_net_unit_prices_that_move_cents_get_a_rounding_line(self):
         # 0.33 less 12.5% is 0.28875: sent as 0.2888, a thousand of them are 5 cents more
         # in Xero than in Odoo.
-        self.set_rounding_account("260")
+        self.use_rounding_account()
         move = self.make_document([(1000, 0.33, 12.5)], move_type="out_refund")
         self.push()
         self.assertEqual(self.jobs_for(move, "credit_note").state, "done")
@@ -151,7 +151,7 @@ class TestTotals(XeroEmulatorCase):
         self.assertEqual(rounding[0]["TaxType"], "NONE", "the organisation's no-tax rate")
 
     def test_without_a_rounding_account_the_document_fails_with_both_totals(self):
-        self.set_rounding_account(False)
+        self.connection.rounding_account_code = False
         move = self.make_document([(1000, 0.33, 12.5)], move_type="out_refund")
         self.push()
         job = self.jobs_for(move, "credit_note")
@@ -162,7 +162,7 @@ class TestTotals(XeroEmulatorCase):
         self.assertIsNone(self.xero_credit_note(move), "nothing wrong reaches Xero")
 
     def test_other_totals_saved_by_xero_fail_the_job_and_a_retry_updates(self):
-        self.set_rounding_account("260")
+        self.use_rounding_account()
         move = self.make_document([(1000, 0.33, 12.5)], move_type="out_refund")
         # The payload goes unfitted, as if the prediction had missed: Xero saves its own
         # arithmetic, which the answer check catches.
