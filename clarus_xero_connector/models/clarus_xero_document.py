@@ -24,6 +24,7 @@ LINE_FIELDS_SENT = frozenset({
     "account_id", "tax_ids", "analytic_distribution", "sale_line_ids", "currency_id",
 })
 
+
 def fields_not_sent(tracking_source, include_product_description):
     """``(model, field)`` pairs of the sets above that a connection with these settings
     leaves out of the payload."""
@@ -42,7 +43,8 @@ class ClarusXeroDocument(models.AbstractModel):
 
     Reads records and mappings; the mapping decisions live in ``clarus_sync_engine``.
     Each builder returns ``(element, problems)``: a non-empty ``problems`` list means the
-    record is not sent and fails alone with those sentences.
+    record is not sent and fails alone with those sentences; ``(None, [])`` means there is
+    nothing left to send (the job is done, ``_settled`` says why).
     """
 
     _name = "clarus.xero.document"
