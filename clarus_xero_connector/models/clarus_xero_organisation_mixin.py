@@ -44,8 +44,10 @@ class ClarusXeroOrganisationMixin(models.AbstractModel):
         help="The TaxType code of the no-tax rate (empty until an import found one).")
     rounding_account_code = fields.Char(
         copy=False,
-        help="Xero account code for rounding lines. The import fills in Xero's rounding "
-             "account (system account ROUNDING) when this is empty.")
+        help="Xero account code for rounding lines. When this is empty, the import fills in "
+             "an active account whose name says Rounding that lines may be coded to. Xero's own "
+             "Rounding system account is not taken: Xero refuses document lines on system "
+             "accounts.")
 
     @api.depends("no_tax_rate_id.code")
     def _compute_no_tax_type_code(self):
@@ -91,9 +93,10 @@ class ClarusXeroOrganisationMixin(models.AbstractModel):
         codes = {a["Code"] for a in accounts
                  if a.get("Code") and (a.get("Status") or "ACTIVE") == "ACTIVE"}
         if not self.rounding_account_code or self.rounding_account_code not in codes:
-            rounding = next((a for a in accounts if a.get("Code") and (
-                a.get("SystemAccount") == "ROUNDING"
-                or (a.get("Name") or "").strip().casefold() == "rounding")), None)
+            rounding = next((a for a in accounts if a.get("Code") in codes
+                             and "rounding" in (a.get("Name") or "").casefold()
+                             and not a.get("SystemAccount") and a.get("Type") != "BANK"),
+                            None)
             values["rounding_account_code"] = rounding["Code"] if rounding else False
         if values:
             self.write(values)

@@ -86,9 +86,10 @@ class ClarusXeroReference(models.Model):
 
     def _line_coding_refusal(self):
         """Why a document line cannot be coded to this account ("" when it can): Xero
-        refuses system accounts (but its rounding account) and bank accounts."""
+        refuses system accounts and bank accounts (XERO_API §8; strict reading: its
+        Rounding system account too, as the emulator does)."""
         self.ensure_one()
-        if self.system_account and self.system_account not in taxes.CODEABLE_SYSTEM_ACCOUNTS:
+        if self.system_account:
             return self.env._(
                 "Account %(account)s is a Xero system account (%(system)s); document lines "
                 "cannot be coded to it.", account=self.display_name, system=self.system_account)

@@ -78,9 +78,10 @@ class TestMappingRules(XeroEmulatorCase):
             "connection_id": self.connection.id, "kind": "account", "account_id": revenue.id})
         offered = self.codes(mapping.allowed_reference_ids)
         self.assertIn("200", offered)
-        self.assertFalse(offered & {"610", "800", "820", "090", "091"}, offered)
+        self.assertFalse(offered & {"610", "800", "820", "860", "090", "091"}, offered)
 
-        for code, reason in (("610", "system account (DEBTORS)"), ("090", "bank account")):
+        for code, reason in (("610", "system account (DEBTORS)"),
+                             ("860", "system account (ROUNDING)"), ("090", "bank account")):
             with self.subTest(code=code), self.assertRaises(ValidationError) as refused:
                 self.env["clarus.xero.mapping"].create({
                     "connection_id": self.connection.id, "kind": "account",
@@ -104,8 +105,21 @@ class TestMappingRules(XeroEmulatorCase):
         conn = self.connection
         self.assertEqual(conn.xero_country_code, "NZ")
         self.assertEqual(conn.no_tax_type_code, "NONE")
-        self.assertEqual(conn.rounding_account_code, "860")
         self.assertFalse(conn.period_lock_date)
+        # Xero refuses lines on its Rounding system account (860): no rounding account
+        # until finance makes one lines may use; the next import picks it.
+        self.assertFalse(conn.rounding_account_code)
+        gateway = conn._gateway()
+        gateway._call(gateway.accounting, "create_account", conn.tenant_id,
+                      {"Code": "865", "Name": "Rounding Adjustments", "Type": "EXPENSE"})
+        conn.action_import_reference_data()
+        self.assertEqual(conn.rounding_account_code, "865")
+        # A choice made on the connection survives the next import.
+        conn.rounding_account_code = "260"
+        conn.no_tax_rate_id = self.ref("tax_rate", "EXEMPTOUTPUT")
+        conn.action_import_reference_data()
+        self.assertEqual((conn.rounding_account_code, conn.no_tax_type_code),
+                         ("260", "EXEMPTOUTPUT"))
 
     def test_australian_organisation_has_no_none_rate(self):
         data_2 = self.setup_other_company(name="Clarus AU")
