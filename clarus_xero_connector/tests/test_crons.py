@@ -35,14 +35,20 @@ class TestCronsOnCommittedData(BaseCase):
         cls.registry = Registry(get_db_name())
         cls.emulator = start_server(port=0, spec_path=spec_path(), minute_limit=10000,
                                     day_limit=100000)
-        cls.addClassCleanup(cls.emulator.stop)
-        cls.addClassCleanup(cls._remove_connections)
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env["res.company"].create(
                 {"name": f"Clarus cron test {uuid.uuid4().hex[:6]}"})
             env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
             cls.company_id = company.id
+
+    @classmethod
+    def tearDownClass(cls):
+        # Connections first: one left behind would be pushed by every later run, against
+        # an emulator that is gone.
+        cls._remove_connections()
+        cls.emulator.stop()
+        super().tearDownClass()
 
     @classmethod
     def _remove_connections(cls):
