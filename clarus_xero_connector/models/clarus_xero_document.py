@@ -247,6 +247,8 @@ class ClarusXeroDocument(models.AbstractModel):
         if not conn.include_product_description and product:
             description = product.display_name
         tax = line.tax_ids[:1]
+        tax_type = (ctx["maps"]["tax"].get(tax.id) if tax else ctx["no_tax_type"]) \
+            or (conn.default_tax_type if tax else None)
         return {
             "item_code": (product.default_code or None)
             if not product.clarus_xero_no_sync else None,
@@ -256,13 +258,18 @@ class ClarusXeroDocument(models.AbstractModel):
             "discount": line.discount,
             "account_code": self._account_code(ctx, line.account_id)
             or conn.default_sales_account_code,
-            "tax_type": (ctx["maps"]["tax"].get(tax.id) if tax else ctx["no_tax_type"])
-            or (conn.default_tax_type if tax else None),
-            "tax_rate": self._tax_rate(tax),
+            "tax_type": tax_type,
+            "tax_rate": self._tax_rate(ctx, tax, tax_type),
             "tracking": self._tracking(ctx, move, line),
         }
 
-    def _tax_rate(self, tax):
+    def _tax_rate(self, ctx, tax, tax_type):
+        """The percent Xero will apply to the line: the imported rate of its TaxType, else
+        Odoo's. A Xero rate that differs from Odoo's tax then fails before sending
+        (``totals.fit_to_odoo``), instead of a document saved in Xero with other totals."""
+        xero_rates = ctx["known"].get("tax_rates") or {}
+        if tax_type in xero_rates:
+            return xero_rates[tax_type]
         if not tax:
             return 0
         return tax.amount if tax.amount_type == "percent" else None

@@ -197,6 +197,7 @@ class TestCompanies(XeroEmulatorCase):
         self.env.user.company_ids |= company_2
         conn_2 = self.connect_company(company_2, tenant_name="Clarus Test Org (AU)",
                                       tax=data_2["default_tax_sale"], tax_type="OUTPUT")
+        data_2["default_tax_sale"].amount = 10.0  # Australian GST, Xero's OUTPUT rate
         self.make_invoice()
         invoice_2 = self.env["account.move"].with_company(company_2).create({
             "move_type": "out_invoice", "partner_id": self.partner_a.id,

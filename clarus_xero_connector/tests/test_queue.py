@@ -132,6 +132,7 @@ class TestOrganisationIsolation(XeroEmulatorCase):
         self.env.user.company_ids |= company_2
         conn_2 = self.connect_company(company_2, tenant_name="Clarus Test Org (AU)",
                                       tax=data_2["default_tax_sale"], tax_type="OUTPUT")
+        data_2["default_tax_sale"].amount = 10.0  # Australian GST, Xero's OUTPUT rate
         # Finance has "Twin Traders" in the NZ organisation, already bound to one Odoo
         # customer; a second Odoo customer of the same name resolves to the same contact.
         gateway = self.connection._gateway()
@@ -177,7 +178,11 @@ class TestOrganisationIsolation(XeroEmulatorCase):
 @tagged("post_install", "-at_install")
 class TestSwitchOrganisation(XeroEmulatorCase):
     def test_test_organisation_first_then_live_sends_everything_again(self):
-        move = self.make_invoice()
+        # Untaxed: the same totals under NZ's 15% and AU's 10% GST; each organisation
+        # gets its own no-tax rate.
+        move = self.make_invoice(post=False)
+        move.invoice_line_ids.tax_ids = False
+        move.action_post()
         self.push()
         nz_tenant = self.connection.tenant_id
         nz_contact = self.partner_a.clarus_xero_id
@@ -210,6 +215,7 @@ class TestSwitchOrganisation(XeroEmulatorCase):
         jobs = self.env["clarus.xero.job"].search([("connection_id", "=", self.connection.id)])
         self.assertEqual([i["InvoiceNumber"] for i in au_invoices], [move.name], [
             (j.kind, j.state, j.res_model, j.res_id, j.error_message) for j in jobs])
+        self.assertEqual(au_invoices[0]["LineItems"][0]["TaxType"], "BASEXCLUDED")
         self.partner_a.invalidate_recordset()
         au_contact = self.partner_a.clarus_xero_id
         self.assertTrue(au_contact)

@@ -258,3 +258,17 @@ class TestTotals(XeroEmulatorCase):
         self.assertIn("end-of-year lock date (%s)" % lock.isoformat(), job.error_message)
         self.assertIsNone(self.xero_invoice(locked), "never sent")
         self.assertEqual(self.jobs_for(open_, "invoice").state, "done")
+
+    def test_a_tax_mapped_to_a_xero_rate_of_another_percentage_fails_before_sending(self):
+        tax = self.tax.copy({"name": "Tax 12.5%", "amount": 12.5})
+        self.map_tax(self.connection, tax, "OUTPUT2")  # 15% in Xero
+        move = self.make_document([(1, 80.0, 0)])
+        move.button_draft()
+        move.invoice_line_ids.tax_ids = tax
+        move.action_post()
+        self.push()
+        job = self.jobs_for(move, "invoice")
+        self.assertEqual(job.state, "failed")
+        self.assertIn("10.00", job.error_message, "Odoo's tax")
+        self.assertIn("12.00", job.error_message, "what Xero would compute")
+        self.assertIsNone(self.xero_invoice(move), "nothing wrong reaches Xero")
