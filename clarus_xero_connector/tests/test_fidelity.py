@@ -99,8 +99,14 @@ class TestFirstLiveDayBacklog(XeroEmulatorCase):
         return move
 
     def test_backlog_lands_once_to_the_cent_and_leaves_finance_contacts_alone(self):
-        self.connection.state = "draft"  # the backlog is posted before connecting
         gateway = self.connection._gateway()
+        # Finance keeps an ordinary account for rounding adjustments (Xero's own Rounding
+        # system account takes no document lines); the import chooses it.
+        gateway._call(gateway.accounting, "create_account", self.connection.tenant_id,
+                      {"Code": "865", "Name": "Rounding Adjustments", "Type": "OVERHEADS"})
+        self.connection.action_import_reference_data()
+        self.assertEqual(self.connection.rounding_account_code, "865")
+        self.connection.state = "draft"  # the backlog is posted before connecting
         finance = [{"Name": f"ACME Trading {n} Ltd", "EmailAddress": f"ap{n}@acme.example",
                     "ContactNumber": f"FIN-{n}"} for n in range(5)]
         created, _h, _s = gateway._call(gateway.accounting, "create_contacts",
