@@ -116,3 +116,13 @@ def test_lock_dates_refuse_documents_on_or_before_the_later_lock():
     assert not guards.lock_date_check({}, "2020-01-01").locked
     year_end = guards.lock_date_check({"EndOfYearLockDate": "2025-06-30"}, "2025-06-30")
     assert year_end.locked and "end-of-year lock date" in year_end.message
+
+
+def test_no_line_goes_to_xeros_rounding_system_account():
+    # Same strict reading as the emulator: a rounding line needs an ordinary account.
+    rounding = {"Code": "860", "Name": "Rounding", "Type": "CURRLIAB", "Class": "LIABILITY",
+                "SystemAccount": "ROUNDING", "Status": "ACTIVE"}
+    rate = {"TaxType": "NONE", "Name": "No GST", "Status": "ACTIVE",
+            "CanApplyToLiabilities": True, "CanApplyToRevenue": True}
+    ok, reason = taxes.tax_rate_fits(rate, rounding)
+    assert not ok and "system account" in reason
