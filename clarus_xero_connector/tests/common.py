@@ -124,6 +124,29 @@ class XeroEmulatorCase(AccountTestInvoicingCommon):
         return connect_company(self.env, self.xero_url, company, tenant_name,
                                tax or self.company_data["default_tax_sale"], tax_type)
 
+    def connect_australian_company(self):
+        """A second company, connected to the emulator's Australian organisation, with
+        its sale tax at 10% (Xero's OUTPUT rate there)."""
+        data = self.setup_other_company(name="Clarus AU")
+        self.env.user.company_ids |= data["company"]
+        conn = self.connect_company(data["company"], tenant_name="Clarus Test Org (AU)",
+                                    tax=data["default_tax_sale"], tax_type="OUTPUT")
+        data["default_tax_sale"].amount = 10.0
+        return data, conn
+
+    def make_invoice_in(self, company_data, partner, price=80.0):
+        """A posted one-line service invoice in another company (``company_data``)."""
+        company = company_data["company"]
+        move = self.env["account.move"].with_company(company).create({
+            "move_type": "out_invoice", "partner_id": partner.id,
+            "invoice_date": fields.Date.today(), "company_id": company.id,
+            "invoice_line_ids": [Command.create({
+                "name": "Consulting", "quantity": 1, "price_unit": price,
+                "tax_ids": [Command.set(company_data["default_tax_sale"].ids)]})],
+        })
+        move.action_post()
+        return move
+
     def authorize(self, conn):
         authorize(conn)
 

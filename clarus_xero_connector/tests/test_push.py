@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import requests
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -192,21 +192,9 @@ class TestPushInvoices(XeroEmulatorCase):
 @tagged("post_install", "-at_install")
 class TestCompanies(XeroEmulatorCase):
     def test_shared_partner_keeps_one_xero_id_per_organisation(self):
-        data_2 = self.setup_other_company(name="Clarus AU")
-        company_2 = data_2["company"]
-        self.env.user.company_ids |= company_2
-        conn_2 = self.connect_company(company_2, tenant_name="Clarus Test Org (AU)",
-                                      tax=data_2["default_tax_sale"], tax_type="OUTPUT")
-        data_2["default_tax_sale"].amount = 10.0  # Australian GST, Xero's OUTPUT rate
+        data_2, conn_2 = self.connect_australian_company()
         self.make_invoice()
-        invoice_2 = self.env["account.move"].with_company(company_2).create({
-            "move_type": "out_invoice", "partner_id": self.partner_a.id,
-            "invoice_date": fields.Date.today(), "company_id": company_2.id,
-            "invoice_line_ids": [Command.create({
-                "name": "Consulting", "quantity": 1, "price_unit": 80.0,
-                "tax_ids": [Command.set(data_2["default_tax_sale"].ids)]})],
-        })
-        invoice_2.action_post()
+        invoice_2 = self.make_invoice_in(data_2, self.partner_a)
         self.push()
         self.env["clarus.xero.push"]._run(conn_2)
         bindings = self.env["clarus.xero.binding"].search(

@@ -127,12 +127,7 @@ class TestQueueLiveness(XeroEmulatorCase):
 @tagged("post_install", "-at_install")
 class TestOrganisationIsolation(XeroEmulatorCase):
     def test_a_database_error_in_one_organisation_does_not_stop_the_other(self):
-        data_2 = self.setup_other_company(name="Clarus AU")
-        company_2 = data_2["company"]
-        self.env.user.company_ids |= company_2
-        conn_2 = self.connect_company(company_2, tenant_name="Clarus Test Org (AU)",
-                                      tax=data_2["default_tax_sale"], tax_type="OUTPUT")
-        data_2["default_tax_sale"].amount = 10.0  # Australian GST, Xero's OUTPUT rate
+        data_2, conn_2 = self.connect_australian_company()
         # Finance has "Twin Traders" in the NZ organisation, already bound to one Odoo
         # customer; a second Odoo customer of the same name resolves to the same contact.
         gateway = self.connection._gateway()
@@ -146,14 +141,7 @@ class TestOrganisationIsolation(XeroEmulatorCase):
             "connection_id": self.connection.id, "res_model": "res.partner",
             "res_id": first.id, "xero_id": xero_id})
         nz_move = self.make_invoice(partner=second)
-        au_move = self.env["account.move"].with_company(company_2).create({
-            "move_type": "out_invoice", "partner_id": self.partner_b.id,
-            "invoice_date": fields.Date.today(), "company_id": company_2.id,
-            "invoice_line_ids": [Command.create({
-                "name": "Consulting", "quantity": 1, "price_unit": 80.0,
-                "tax_ids": [Command.set(data_2["default_tax_sale"].ids)]})],
-        })
-        au_move.action_post()
+        au_move = self.make_invoice_in(data_2, self.partner_b)
 
         with mute_logger("odoo.sql_db"):  # the broken unique index is logged by Odoo
             self.env["clarus.xero.push"]._run_all()
