@@ -5,11 +5,12 @@ state), only without a browser: the emulator consents at once and redirects back
 """
 
 import os
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import requests
 
-from odoo import Command, fields
+from odoo import SUPERUSER_ID, Command, api, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -146,6 +147,25 @@ class XeroEmulatorCase(AccountTestInvoicingCommon):
         })
         move.action_post()
         return move
+
+    def committed_copy_of_connection(self, name):
+        """An inactive copy of the test connection, committed in its own transaction with
+        an expired access token, for tests that race or roll back real transactions.
+        Returns its id."""
+        source = self.connection.sudo()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            conn = env["clarus.xero.connection"].create({
+                "name": name, "active": False,
+                "company_id": self.env.ref("base.main_company").id,
+                "api_base_url": self.xero_url, "identity_base_url": self.xero_url,
+                "login_base_url": self.xero_url, "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET, "state": "connected",
+                "tenant_id": source.tenant_id, "access_token": source.access_token,
+                "refresh_token": source.refresh_token,
+                "token_expires_at": fields.Datetime.now() - timedelta(minutes=1),
+            })
+            return conn.id
 
     def authorize(self, conn):
         authorize(conn)

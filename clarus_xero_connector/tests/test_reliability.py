@@ -245,20 +245,7 @@ class TestConcurrentRefresh(XeroEmulatorCase):
 
     def test_four_workers_refresh_once(self):
         # Committed data, so that four real transactions can race for it.
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            source = self.connection.sudo()
-            conn = env["clarus.xero.connection"].create({
-                "name": "Race", "active": False,
-                "company_id": self.env.ref("base.main_company").id,
-                "api_base_url": self.xero_url, "identity_base_url": self.xero_url,
-                "login_base_url": self.xero_url, "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET, "state": "connected",
-                "tenant_id": source.tenant_id, "access_token": source.access_token,
-                "refresh_token": source.refresh_token,
-                "token_expires_at": fields.Datetime.now() - timedelta(minutes=1),
-            })
-            conn_id = conn.id
+        conn_id = self.committed_copy_of_connection("Race")
         self.addCleanup(self._drop_connection, conn_id)
         before = self._token_posts()
         tokens, errors = [], []

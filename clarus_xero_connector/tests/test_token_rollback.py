@@ -6,11 +6,10 @@ These tests use real transactions on committed data (a rollback in a test transa
 savepoint would also roll back a refresh made in a cursor that wraps it).
 """
 
-from datetime import timedelta
 
 import requests
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -34,19 +33,7 @@ class TestRefreshSurvivesRollback(XeroEmulatorCase):
         super().setUp()
         source = self.connection.sudo()
         self.first_token = source.refresh_token
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            conn = env["clarus.xero.connection"].create({
-                "name": "Rollback", "active": False,
-                "company_id": self.env.ref("base.main_company").id,
-                "api_base_url": self.xero_url, "identity_base_url": self.xero_url,
-                "login_base_url": self.xero_url, "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET, "state": "connected",
-                "tenant_id": source.tenant_id, "access_token": source.access_token,
-                "refresh_token": source.refresh_token,
-                "token_expires_at": fields.Datetime.now() - timedelta(minutes=1),
-            })
-            self.conn_id = conn.id
+        self.conn_id = self.committed_copy_of_connection("Rollback")
         self.addCleanup(self._drop_connection)
 
     def _drop_connection(self):
