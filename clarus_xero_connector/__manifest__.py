@@ -12,6 +12,7 @@
         "security/clarus_xero_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron.xml",
+        "data/product_data.xml",
         "views/clarus_xero_connection_views.xml",
         "views/clarus_xero_job_views.xml",
         "views/clarus_xero_mapping_views.xml",
