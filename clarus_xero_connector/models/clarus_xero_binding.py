@@ -73,7 +73,21 @@ class ClarusXeroBinding(models.Model):
                 to_create.append(dict(vals, connection_id=connection.id,
                                       tenant_id=connection.tenant_id,
                                       res_model=record._name, res_id=record.id))
-        return self.create(to_create)
+        created = self.create(to_create)
+        self._notify_bound(connection, [record for record, *_rest in rows])
+        return created
+
+    def _notify_bound(self, connection, records):
+        """Records that keep their Xero number and status in stored fields (for list
+        columns and filters) define ``_clarus_xero_bound(connection)``: called once per
+        model after their bindings changed."""
+        by_model = {}
+        for record in records:
+            by_model.setdefault(record._name, []).append(record.id)
+        for model, ids in by_model.items():
+            records = self.env[model].browse(ids)
+            if hasattr(records, "_clarus_xero_bound"):
+                records._clarus_xero_bound(connection)
 
     def _follow_tenant(self, connection):
         """The connection now points at ``connection.tenant_id``: archive the bindings of

@@ -32,6 +32,7 @@ BUILDERS = {
     "item": "_item_element",
     "invoice": "_move_element",
     "credit_note": "_move_element",
+    "purchase_order": "_purchase_order_element",
     "allocation": "_allocation_element",
     "history": "_history_element",
 }
@@ -39,11 +40,14 @@ BUILDERS = {
 # whose answer was lost): look them up before creating.
 # Kinds that change a parent document, and the look-up that says a lost send was applied.
 APPLIED_LOOKUPS = {"allocation": "_allocation_applied", "history": "_note_applied"}
+# Kinds whose documents get a "Sent to Xero" note in their chatter.
+LOGGED_KINDS = ("invoice", "credit_note", "purchase_order")
 LOOKUP_FIELD = {
     "contact": "ContactNumber",
     "item": "Code",
     "invoice": "InvoiceNumber",
     "credit_note": "CreditNoteNumber",
+    "purchase_order": "PurchaseOrderNumber",
 }
 
 
@@ -528,13 +532,13 @@ class ClarusXeroPush(models.AbstractModel):
         for row in rows:
             row["job"].write({"xero_id": row["xero_id"], "xero_number": row["number"],
                               "response_summary": row["summary"]})
-        if kind in ("invoice", "credit_note"):
+        if kind in LOGGED_KINDS:
             self._log_sent(rows)
 
     def _log_sent(self, rows):
         """One chatter note per document, written in one batch."""
-        moves = self.env["account.move"].browse([row["record"].id for row in rows])
-        moves._message_log_batch({
+        records = rows[0]["record"].browse([row["record"].id for row in rows])
+        records._message_log_batch({
             row["record"].id: self.env._("Sent to Xero as %(number)s (%(status)s).",
                                          number=row["number"] or row["xero_id"],
                                          status=row["status"] or "")
