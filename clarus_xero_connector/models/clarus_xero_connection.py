@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 
 from clarus_sync_engine import client as xero_client
 from clarus_sync_engine import oauth, retry
+from clarus_sync_engine.pacing import RatePacer
 from clarus_sync_engine.retry import InvalidGrant
 
 from .clarus_xero_token_mixin import TOKEN_ERRORS, TokenRefreshedElsewhere
@@ -262,6 +263,11 @@ class ClarusXeroConnection(models.Model):
         return True
 
     # --------------------------------------------------------------- gateway
+
+    def _push_pacer(self):
+        """The pacer of this organisation's calls for one push run."""
+        self.ensure_one()
+        return RatePacer(per_day=self.day_limit or 5000)
 
     def _gateway(self, pacer=None):
         """The only place secrets leave the database: the SDK client for this connection."""

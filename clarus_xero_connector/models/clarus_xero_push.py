@@ -11,7 +11,6 @@ from odoo.exceptions import UserError, ValidationError
 
 from clarus_sync_engine import client, contacts, idempotency, planner, retry, states
 from clarus_sync_engine.client import PacingStop
-from clarus_sync_engine.pacing import RatePacer
 
 from .clarus_xero_connection import TOKEN_ERRORS, TokenRefreshedElsewhere
 from .clarus_xero_job import SYNC_CONTEXT_KEY
@@ -102,7 +101,7 @@ class ClarusXeroPush(models.AbstractModel):
     def _run(self, connection, commit=None, pacer=None, clock=time.monotonic, batch_size=50):
         real_commit = commit is not None
         commit = commit or (lambda processed=0: float("inf"))
-        pacer = pacer or RatePacer(per_day=connection.day_limit or 5000)
+        pacer = pacer or connection._push_pacer()
         gateway = connection._gateway(pacer)
         ctx = self.env["clarus.xero.document"]._context_for(connection)
         ctx["gateway"] = gateway
