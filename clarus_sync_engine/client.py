@@ -32,6 +32,7 @@ from xero_python.identity import IdentityApi
 
 from . import urls
 from .contacts import name_key
+from .guards import parse_xero_date
 from .idempotency import derived_key
 from .pacing import PacingStop  # noqa: F401  (raised here; the connector imports it from here)
 from .retry import LookupNotFound
@@ -59,6 +60,10 @@ KINDS = {
     "allocation": ("Allocations", "AllocationID", None, None, None),
     "history": ("HistoryRecords", None, None, None, None),
 }
+# Supplier documents: Xero keeps the supplier's own number, which need not be unique
+# (XERO_API §4), so they are looked up by contact, number and date, never by number alone.
+BILL_TYPES = {"invoice": "ACCPAY", "credit_note": "ACCPAYCREDIT"}
+BillKey = namedtuple("BillKey", "contact_id number date")
 # SDK argument -> query parameter name, for measuring look-up URLs (``urls``).
 FIXED_PARAM_NAMES = {"include_archived": "includeArchived", "unitdp": "unitdp"}
 # Batch methods that accept unitdp (4-decimal unit prices).
@@ -128,6 +133,37 @@ def element_result(kind, element):
                          raw=element,
                          conflict=contact_conflict(errors) if kind == "contact" and not ok
                          else None)
+
+
+def is_bill(kind, element):
+    """Is ``element`` a supplier bill (ACCPAY) or supplier credit note (ACCPAYCREDIT)?"""
+    return BILL_TYPES.get(kind) is not None and element.get("Type") == BILL_TYPES[kind]
+
+
+def bill_key(kind, element):
+    """The ``BillKey`` of a supplier document, sent or answered: its contact, its number
+    (the supplier's) and its date."""
+    number_field = KINDS[kind][2]
+    contact_id = str((element.get("Contact") or {}).get("ContactID") or "").lower()
+    return BillKey(contact_id, element.get(number_field) or "",
+                   _iso_date(element.get("DateString") or element.get("Date")))
+
+
+def _iso_date(value):
+    try:
+        day = parse_xero_date(value)
+    except ValueError:
+        return None
+    return day.isoformat() if day else None
+
+
+def bill_clause(kind, key):
+    """One ``where`` term that finds the supplier document of ``key`` and no other."""
+    year, month, day = (int(part) for part in key.date.split("-"))
+    return "(%s AND %s AND %s AND Date==DateTime(%d,%02d,%02d))" % (
+        urls.equals_clause("Type", BILL_TYPES[kind]),
+        urls.guid_clause("Contact.ContactID", key.contact_id),
+        urls.equals_clause(KINDS[kind][2], key.number), year, month, day)
 
 
 SUMMARY_KEYS = ("Status", "Total", "AmountDue", "Name", "Code", "ContactStatus", "Details",
@@ -340,8 +376,35 @@ class XeroGateway:
                                          urls.or_join, **extra)
         found = {}
         for element in elements:
-            if element.get(field) in keys:
+            # A supplier's number says nothing about our own documents (``find_bills``).
+            if element.get(field) in keys and not is_bill(kind, element):
                 found.setdefault(element[field], element)
+        return found
+
+    def find_bills(self, tenant_id, keys, kind="invoice"):
+        """``{BillKey: [raw Xero elements]}``: the supplier bills (``kind`` ``"invoice"``)
+        or supplier credit notes (``"credit_note"``) Xero holds for each key.
+
+        Xero does not make supplier numbers unique: one supplier may send two bills with
+        one number, two suppliers the same number. So each key matches on Type, contact,
+        number and date together, one ``where`` term per key, the terms OR-ed into as
+        few calls as the URL budget allows (``urls.chunk_values``). Every match is
+        returned, oldest first as Xero lists them, so the caller can leave out those
+        already bound to another document. Deleted documents are left out.
+        """
+        keys = [key for key in dict.fromkeys(keys) if key.contact_id and key.number and key.date]
+        if not keys:
+            return {}
+        collection = KINDS[kind][0]
+        reader = {"invoice": "get_invoices", "credit_note": "get_credit_notes"}[kind]
+        clauses = [bill_clause(kind, key) for key in keys]
+        elements = self._chunked_get(reader, tenant_id, collection, "where", clauses,
+                                     urls.or_join)
+        wanted, found = set(keys), {}
+        for element in elements:
+            key = bill_key(kind, element)
+            if is_bill(kind, element) and key in wanted and element.get("Status") != "DELETED":
+                found.setdefault(key, []).append(element)
         return found
 
     def find_contacts(self, tenant_id, numbers=(), names=(), emails=()):
