@@ -11,14 +11,24 @@ TRANSITIONS = {
     "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
     "AUTHORISED": {"AUTHORISED", "VOIDED"},
 }
+# Purchase orders (spec PurchaseOrder.Status; XERO_API §4), strict reading: forward only,
+# BILLED only from AUTHORISED, DELETED from DRAFT/SUBMITTED/AUTHORISED, and a BILLED or
+# DELETED order refuses any further change (no entry here: nothing is allowed).
 PO_TRANSITIONS = {
     "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
-    "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "SUBMITTED": {"SUBMITTED", "AUTHORISED", "DELETED"},
     "AUTHORISED": {"AUTHORISED", "BILLED", "DELETED"},
-    "BILLED": {"BILLED", "AUTHORISED"},
 }
+# Spec PurchaseOrder.DeliveryInstructions: "A free text feild for instructions (500
+# characters max)". Wording chosen.
+DELIVERY_INSTRUCTIONS_MAX = 500
+# Spec Invoice.Reference "ACCREC only", CreditNote.Reference "ACCRECCREDIT only". Strict
+# reading: a Reference sent on a bill or a supplier credit note is dropped (neither stored
+# nor returned).
+REFERENCE_TYPES = (None, "ACCREC", "ACCRECCREDIT")
 DATE_KEYS = ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate", "DeliveryDate",
              "ExpectedArrivalDate")
+
 
 def numbered(doc_type, kind):
     """Whether this document's number is unique and auto-generated (sales side and POs)."""
@@ -120,3 +130,13 @@ def check_lock_dates(ctx, draft, errors):
     if draft.existing is not None:
         dates.append(draft.existing.get("Date"))
     check_lock(ctx.org.organisation, dates, errors)
+
+
+def check_purchase_order_fields(draft, el, errors):
+    """Purchase orders: DeliveryInstructions of at most 500 characters (spec)."""
+    if not draft.is_po:
+        return
+    instructions = el.get("DeliveryInstructions")
+    if instructions is not None and len(str(instructions)) > DELIVERY_INSTRUCTIONS_MAX:
+        errors.append("DeliveryInstructions must not be more than %d characters long."
+                      % DELIVERY_INSTRUCTIONS_MAX)

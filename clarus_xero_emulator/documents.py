@@ -4,8 +4,10 @@ from decimal import Decimal
 
 from .common import Invalid, elements_of, envelope, find_by_id, output, run_batch, touch
 from .doc_checks import (
+    REFERENCE_TYPES,
     check_due_date,
     check_lock_dates,
+    check_purchase_order_fields,
     checked_amount_types,
     checked_currency,
     checked_number,
@@ -93,7 +95,13 @@ def _checked_draft(ctx, kind, el, existing):
     draft.default_date = day_ms(ctx.now)
     draft.amount_types = checked_amount_types(el, existing, errors)
     draft.currency = checked_currency(ctx, el, existing, errors)
+    try:
+        draft.rate = dec(_currency_rate(ctx, el, draft))
+    except ValueError:
+        errors.append("CurrencyRate must be a number")
+        draft.rate = Decimal(1)
     draft.number = checked_number(ctx, kind, el, existing, draft.doc_type, errors)
+    check_purchase_order_fields(draft, el, errors)
     _check_lines(ctx, draft, el, errors)
     check_due_date(draft, errors)
     check_lock_dates(ctx, draft, errors)
@@ -130,7 +138,10 @@ def _check_lines(ctx, draft, el, errors):
         ctx, raw_lines, (existing or {}).get("LineItems"), draft.amount_types, sale, not sale,
         errors, discounts_ok=draft.doc_type == "ACCREC")
     label = draft.kind.label
-    if draft.status in ("SUBMITTED", "AUTHORISED") and not draft.lines and not errors:
+    # Purchase orders need a line whatever their status (strict reading: an order is its
+    # lines); invoices and credit notes from SUBMITTED on.
+    needs_lines = draft.is_po or draft.status in ("SUBMITTED", "AUTHORISED")
+    if needs_lines and not draft.lines and not errors:
         errors.append("%s must have at least one line item" % label)
     if draft.status == "AUTHORISED" and not draft.is_po:
         if any(not line.get("AccountCode") for line in draft.lines):
@@ -147,7 +158,8 @@ def _check_stock_moves(ctx, draft, errors):
     draft.was_auth = draft.old_status in ("AUTHORISED", "PAID") and not draft.is_po
     draft.will_auth = draft.status == "AUTHORISED" and not draft.is_po
     draft.old_moves = _stored_moves(ctx, draft.existing) if draft.was_auth else []
-    draft.new_moves = stock_moves(ctx, draft.doc_type, draft.lines) if draft.will_auth else []
+    draft.new_moves = stock_moves(ctx, draft.doc_type, draft.lines, draft.amount_types,
+                                  draft.rate) if draft.will_auth else []
     if draft.will_auth:
         check_stock(draft.old_moves, draft.new_moves, ctx.flag("allowBackorders"), errors)
 
@@ -164,12 +176,14 @@ def _write_document(ctx, el, draft):
         rec[kind.number] = number
     rec.update(draft.dates)
     for key in COPY_KEYS:
+        if key == "Reference" and draft.doc_type not in REFERENCE_TYPES:
+            continue
         if el.get(key) is not None:
             rec[key] = el[key]
     rec.update({"Contact": {"ContactID": contact["ContactID"]}, "Status": status,
                 "LineAmountTypes": draft.amount_types, "LineItems": draft.lines,
                 "CurrencyCode": draft.currency,
-                "CurrencyRate": float(_currency_rate(ctx, el, draft)),
+                "CurrencyRate": float(draft.rate),
                 "SubTotal": num(draft.sub_total), "TotalTax": num(draft.total_tax),
                 "Total": num(draft.total)})
     if draft.lines and any(line.get("DiscountRate") for line in draft.lines):

@@ -204,14 +204,22 @@ def _tracking(ctx, refs, errors):
     return out
 
 
-def stock_moves(ctx, doc_type, lines):
-    """(item, quantity delta) for tracked items on an authorised document of this type."""
+def stock_moves(ctx, doc_type, lines, amount_types="Exclusive", currency_rate=1):
+    """(item, quantity delta, cost) for tracked items on an authorised document of this type.
+
+    The cost is the line's net amount (tax excluded) in the organisation's base currency
+    (the document's CurrencyRate is foreign units per base unit): what a bill adds to the
+    item's TotalCostPool and a supplier credit note takes off it (S20, average cost)."""
     sign = {"ACCPAY": 1, "ACCREC": -1, "ACCRECCREDIT": 1, "ACCPAYCREDIT": -1}.get(doc_type, 0)
+    rate = dec(currency_rate, "1") or Decimal(1)
     moves = []
     for line in lines:
         item = item_by_code(ctx, line.get("ItemCode")) if line.get("ItemCode") else None
         if sign and item is not None and item.get("IsTrackedAsInventory"):
-            moves.append((item, sign * dec(line["Quantity"]), dec(line["LineAmount"])))
+            net = dec(line["LineAmount"])
+            if amount_types == "Inclusive":
+                net -= dec(line.get("TaxAmount"))
+            moves.append((item, sign * dec(line["Quantity"]), q(net / rate)))
     return moves
 
 
@@ -227,7 +235,12 @@ def check_stock(old_moves, new_moves, allow_backorders, errors):
         if delta < 0 and on_hand + delta < 0 and not allow_backorders:
             errors.append("The quantity on hand for item '%s' would fall below zero (%s on hand, "
                           "%s required). Use allowBackorders=true to allow this."
-                          % (item["Code"], num(on_hand), num(-delta)))
+                          % (item["Code"], _quantity(on_hand), _quantity(-delta)))
+
+
+def _quantity(value):
+    """A quantity as a person writes it: 14, 2.5 (not 14.0 or 2.5000)."""
+    return format(Decimal(value).normalize(), "f")
 
 
 def apply_stock(moves, direction, doc_type):
