@@ -67,6 +67,28 @@ class SaleOrderLine(models.Model):
             "product's routes and the warehouse's 'Allocation Required Before Picking'.",
             line=self.display_name)
 
+    def _clarus_unbilled_charges(self):
+        """Delivery charges and services not invoiced yet, by line: they travel with the
+        next shipment's invoice (so the first one), and are never billed twice.
+
+        A delivery charge goes in full. A service goes as Odoo would invoice it: in full
+        when invoiced on ordered quantities, as far as delivered when invoiced on
+        delivered quantities (a service billed ahead of its delivery would leave the
+        order with a negative quantity to invoice)."""
+        charges = {}
+        for line in self:
+            if line.display_type or line.is_downpayment:
+                continue
+            if line.is_delivery:
+                quantity = line.product_uom_qty - line.qty_invoiced
+            elif line.product_id.type == "service":
+                quantity = line.qty_to_invoice
+            else:
+                continue
+            if line.product_uom_id.compare(quantity, 0) > 0:
+                charges[line] = quantity
+        return charges
+
     def _clarus_record_outcome(self):
         """Remember what each line still lacks after an allocation attempt."""
         for line in self:

@@ -94,7 +94,8 @@ class StockPicking(models.Model):
         return moves
 
     def _clarus_bill_shipment(self):
-        """Invoice exactly what each delivery shipped, never more than is uninvoiced."""
+        """Invoice exactly what each delivery shipped, never more than is uninvoiced; the
+        first shipment's invoice also carries the order's delivery charges and services."""
         for picking in self:
             quantities = {}
             for line, qty in picking._clarus_quantities_by_sale_line().items():
@@ -102,6 +103,8 @@ class StockPicking(models.Model):
                 billable = min(qty, uninvoiced)
                 if line.product_uom_id.compare(billable, 0) > 0:
                     quantities[line] = billable
+            if quantities:
+                quantities.update(picking.sale_id.order_line._clarus_unbilled_charges())
             picking._clarus_post(quantities, "out_invoice")
 
     def _clarus_credit_return(self):

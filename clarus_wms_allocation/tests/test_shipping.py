@@ -113,3 +113,48 @@ class TestShipping(AllocationCase):
             self.assertNotIn("Alloc Gadget", html, "the unshipped line is not on the label")
             self.assertIn("3.00", html)
             self.assertIn("TRK-0042", html)
+
+    def test_first_shipment_invoice_carries_delivery_charge_and_services_once(self):
+        self._stock(self.product_a, 6)
+        self._stock(self.product_b, 4)
+        installation = self.env["product.product"].create({
+            "name": "Installation", "type": "service", "invoice_policy": "order",
+            "list_price": 80.0})
+        engineer_visit = self.env["product.product"].create({
+            "name": "Engineer visit", "type": "service", "invoice_policy": "delivery",
+            "list_price": 50.0})
+        order = self._order([(self.product_a, 10), (self.product_b, 4), (installation, 2),
+                             (engineer_visit, 1)], confirm=False)
+        order.set_delivery_line(self.carrier, 15.0)
+        order.action_confirm()
+        order.action_clarus_allocate()
+        delivery_line = order.order_line.filtered("is_delivery")
+        self.assertEqual(delivery_line.price_unit, 15.0)
+
+        first = self._ship(order)
+        invoice = first.clarus_invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(self._invoice_quantities(invoice), {
+            self.product_a: 6, self.product_b: 4, installation: 2,
+            self.carrier.product_id: 1,
+        }, "goods as shipped, the delivery charge and the service in full")
+        self.assertEqual(
+            invoice.invoice_line_ids.filtered(
+                lambda ln: ln.product_id == self.carrier.product_id).sale_line_ids,
+            delivery_line, "the delivery line is billed as the order's delivery line")
+        self.assertNotIn(engineer_visit, invoice.invoice_line_ids.product_id,
+                         "a service invoiced on delivered quantities waits to be delivered")
+
+        self._receive(self.product_a, 4)
+        self._bulk()
+        second = self._ship(order)
+        self.assertEqual(self._invoice_quantities(second.clarus_invoice_ids),
+                         {self.product_a: 4}, "charges and services are not billed twice")
+        for line in order.order_line.filtered(lambda ln: ln.product_id.is_storable):
+            self.assertEqual(line.qty_invoiced, line.qty_delivered, line.product_id.name)
+        self.assertEqual(delivery_line.qty_invoiced, 1)
+        self.assertEqual(self._line(order, installation).qty_invoiced, 2)
+        self.assertEqual(self._line(order, engineer_visit).qty_to_invoice, 0,
+                         "nothing delivered, nothing billed, nothing owed back")
+        self.assertEqual(order.invoice_status, "no",
+                         "all that shipped is billed; the visit waits for its delivery")
