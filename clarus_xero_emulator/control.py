@@ -1,7 +1,9 @@
 """The /_emulator control and inspection API (no authentication; test use only)."""
 
+import collections
 import json
 
+from . import seed
 from .common import Ctx, output
 from .faults import FaultError
 from .msjson import date_to_ms, iso_utc, ms_date
@@ -50,6 +52,8 @@ def _calls(store, query, body):
 
 
 def _requests(store, query, body):
+    """The last ``limit`` requests, oldest first; ``time`` and ``end`` are when each was
+    received and answered, so that calls in flight together can be counted."""
     limit = int(query.get("limit") or 100)
     with store.lock:
         rows = list(store.log)[-limit:] if limit > 0 else []
@@ -83,11 +87,28 @@ def _configure_limits(store, query, body):
                            body.get("concurrent_limit"), body.get("app_minute_limit"))
     if body.get("reset_windows"):
         store.limits.reset()
+    if "latency" in body:
+        store.latency = _latency(body["latency"])
+    if body.get("request_log_size"):
+        with store.lock:
+            store.log = collections.deque(store.log, maxlen=int(body["request_log_size"]))
     return _limits_config(store, query, body)
 
 
+def _latency(value):
+    """{"base": s, "per_record": s}: every Accounting call takes base seconds, plus
+    per_record for each record a PUT/POST carries (Xero takes 0.5-2 s for 50 invoices)."""
+    value = value or {}
+    latency = {"base": float(value.get("base") or 0), "per_record":
+               float(value.get("per_record") or 0)}
+    if latency["base"] < 0 or latency["per_record"] < 0:
+        raise ValueError("latency must not be negative")
+    return latency
+
+
 def _limits_config(store, query, body):
-    return 200, store.limits.config()
+    return 200, dict(store.limits.config(), latency=getattr(store, "latency", None),
+                     request_log_size=store.log.maxlen)
 
 
 def _advance_clock(store, query, body):
@@ -120,6 +141,29 @@ def _issue_token(store, query, body):
 
 def _list_tenants(store, query, body):
     return 200, {"tenants": _tenants(store)}
+
+
+def _add_tenant(store, query, body):
+    """{"name", "country_code"?: "NZ"|"AU"}: a new organisation with the seed chart,
+    tax rates and currencies of that country; every later consent grants it too."""
+    name = (body.get("name") or "").strip()
+    if not name:
+        raise ValueError("name is required")
+    country = (body.get("country_code") or "NZ").upper()
+    if country not in ("NZ", "AU"):
+        raise ValueError("country_code must be NZ or AU")
+    with store.lock:
+        if any(org.name == name for org in store.orgs.values()):
+            raise ValueError("an organisation named %r exists" % name)
+        if country == "NZ":
+            org = seed.seed_org(store, name, "NZD", "NZ", seed.NZ_ACCOUNTS, seed.NZ_TAX,
+                                ["NZD", "AUD"], [("Region", ["North", "South"])],
+                                "!c%04d" % len(store.orgs))
+        else:
+            org = seed.seed_org(store, name, "AUD", "AU", seed.AU_ACCOUNTS, seed.AU_TAX,
+                                ["AUD"], [], "!c%04d" % len(store.orgs))
+    return 200, {"tenantId": org.tenant_id, "tenantName": org.name,
+                 "baseCurrency": org.base_currency, "countryCode": org.country_code}
 
 
 def _add_client(store, query, body):
@@ -209,6 +253,7 @@ _ROUTES = {
     ("*", "/contract-violations"): _contract_violations,
     ("POST", "/tokens"): _issue_token,
     ("GET", "/tenants"): _list_tenants,
+    ("POST", "/tenants"): _add_tenant,
     ("POST", "/clients"): _add_client,
     ("POST", "/lock-dates"): _set_lock_dates,
     ("POST", "/merge-contacts"): _merge_contacts,

@@ -91,9 +91,11 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(fault["hold"])
                 return self._drop()
             entry["status"] = status
+            entry["end"] = store.clock.now()
             self._send(status, out, headers)
         except Reply as reply:
             entry["status"] = reply.status
+            entry["end"] = store.clock.now()
             self._send(reply.status, reply.body, reply.headers)
         finally:
             store.record_call(entry, endpoint)
@@ -197,6 +199,11 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if fault and fault["mode"] == "slow":
                 time.sleep(fault["delay"])
+            # Xero's own time to answer, spent holding the call's concurrency slot and
+            # outside the store's lock, so that organisations are served in parallel.
+            delay = _latency(store, method, body)
+            if delay:
+                time.sleep(delay)
             status, out = self._run(store, method, sub_path, raw_query, query, body, tenant,
                                     client, found, endpoint)
         finally:
@@ -262,6 +269,22 @@ class Handler(BaseHTTPRequestHandler):
             return handler(ctx)
         except ApiError as exc:
             return exc.status, exc.body
+
+
+def _latency(store, method, body):
+    """Seconds this call takes, from ``POST /_emulator/config {"latency": ...}``."""
+    latency = getattr(store, "latency", None)
+    if not latency:
+        return 0.0
+    records = 0
+    if latency["per_record"] and body and method in ("PUT", "POST"):
+        try:
+            parsed = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            parsed = None
+        if isinstance(parsed, dict):
+            records = sum(len(v) for v in parsed.values() if isinstance(v, list))
+    return latency["base"] + latency["per_record"] * records
 
 
 def _problem(status, title, detail):
@@ -337,6 +360,7 @@ def make_server(host="127.0.0.1", port=0, seed=True, spec_path=None, minute_limi
                 day_limit=5000, concurrent_limit=5):
     store = Store(minute_limit, day_limit, concurrent_limit)
     store.spec_path = spec_path or None
+    store.latency = None
     store.reset_all(seed=seed)
     return EmulatorServer((host, port), store)
 
