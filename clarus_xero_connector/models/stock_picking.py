@@ -26,7 +26,7 @@ class StockPicking(models.Model):
     clarus_xero_sync_state = fields.Selection(
         XERO_STATUSES, string="Xero Note", compute="_compute_clarus_xero_sync_state",
         search="_search_clarus_xero_sync_state",
-        help="Where the shipment note of a done customer delivery is: In Xero once it is on "
+        help="Where the shipment note of a done sale order delivery is: In Xero once it is on "
         "the history of an invoice that bills the delivery, Queued while it waits to go, "
         "Error when it failed or waits for an invoice that failed, Not sent otherwise (no "
         "tracking reference yet, not billed, or the invoice is not in Xero). Do not sync "
@@ -166,7 +166,8 @@ class StockPicking(models.Model):
                    CASE WHEN COALESCE(p.clarus_xero_no_sync, FALSE)
                              OR COALESCE(so.clarus_xero_no_sync, FALSE)
                              OR COALESCE(customer.clarus_xero_no_sync, FALSE) THEN 'excluded'
-                        WHEN p.state != 'done' OR picking_type.code != 'outgoing' THEN NULL
+                        WHEN p.state != 'done' OR picking_type.code != 'outgoing'
+                             OR p.sale_id IS NULL THEN NULL
                         WHEN COALESCE(inv.failed, FALSE) THEN 'error'
                         WHEN COALESCE(inv.queued, FALSE) THEN 'queued'
                         WHEN COALESCE(inv.sent, FALSE)

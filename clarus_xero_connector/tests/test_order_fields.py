@@ -206,15 +206,27 @@ class TestOrderXeroFields(XeroEmulatorCase):
         flagged = flagged_order.picking_ids
         flagged.write({"clarus_xero_no_sync": True,
                        "clarus_xero_no_sync_reason": "Sample shipment"})
+        unordered = self.env["stock.picking"].create({
+            "picking_type_id": self.warehouse.out_type_id.id, "partner_id": self.partner_a.id,
+            "carrier_tracking_ref": "TRK-NO-ORDER",
+            "move_ids": [Command.create({
+                "product_id": self.product_a.id, "product_uom_qty": 1,
+                "location_id": self.warehouse.lot_stock_id.id,
+                "location_dest_id": self.env.ref("stock.stock_location_customers").id})],
+        })
+        unordered.action_confirm()
+        unordered.move_ids.write({"quantity": 1, "picked": True})
+        unordered._action_done()
+        self.assertEqual(unordered.state, "done")
         self.push()
-        pickings = noted | untracked | failing | flagged
+        pickings = noted | untracked | failing | flagged | unordered
         failing.invalidate_recordset()
         self.assertEqual(failing.clarus_xero_sync_state, "error")
         self.assertIn("no Xero tax rate", failing.clarus_xero_last_error,
                       "the note waits for its invoice, whose error is the one to fix")
         self.assertEqual(self._filtered("stock.picking", "clarus_xero_error", pickings), failing)
         self.assertEqual(self._filtered("stock.picking", "clarus_xero_not_sent", pickings),
-                         untracked, "no tracking reference, no note")
+                         untracked, "no tracking reference, no note; no order, nothing to bill")
         self.assertEqual(self._filtered("stock.picking", "clarus_xero_excluded", pickings),
                          flagged)
         self.assertEqual(self.env["stock.picking"].search(
