@@ -18,13 +18,29 @@ amount_total, rounding_account_code, no_tax_type, lines: [line]}``. ``no_tax_typ
 is the organisation's "no tax" TaxType (``taxes.no_tax_type``: NONE, or BASEXCLUDED in
 Australia); it is never assumed.
 
+Supplier documents (``type: "ACCPAY"``, a bill or, through ``credit_note_payload``, an
+ACCPAYCREDIT): ``vendor_ref`` is the vendor's own bill or credit note number, sent as
+``InvoiceNumber`` / ``CreditNoteNumber`` (``number``, Odoo's, when the vendor gave none;
+Xero does not need it unique there). No ``Reference`` is sent (Xero takes one on ACCREC
+and ACCRECCREDIT only) and unit prices go net of any discount (``net_unit_price``).
+
 ``line``: ``{item_code, description, quantity, price_unit, discount, account_code,
 tax_type, tax_rate (percent, needed to match Odoo's tax total),
-tracking: [{name, option}], xero_line_id}``
+tracking: [{name, option}], xero_line_id, shipping}``. ``shipping`` (optional, true
+for a shipping and handling line) sends the line with no ``ItemCode`` whatever
+``item_code`` says: it is coded to its account only.
 
-``order`` (purchase order): ``{number, date, delivery_date, currency, rate,
-contact_id, reference, delivery_address, delivery_instructions, status,
-line_amount_types, xero_id, lines: [line]}``
+``order`` (purchase order): ``{number, date, delivery_date, expected_arrival_date,
+currency, rate, contact_id, reference, delivery_address, attention_to, telephone,
+delivery_instructions, status: "DRAFT"|"SUBMITTED"|"AUTHORISED"|"BILLED"|"DELETED",
+line_amount_types, xero_id, lines: [line]}``, plus optionally ``amount_untaxed,
+amount_tax, amount_total, rounding_account_code, no_tax_type`` to land on Odoo's
+totals as for ``move``. ``delivery_date`` is Odoo's ``date_planned``;
+``delivery_address`` is one string whose line breaks are kept, or a list of lines
+(joined with line breaks); ``delivery_instructions`` is cut to Xero's 500 characters.
+Lines take no discount (Xero refuses one on purchase orders): unit prices go net. A
+``DELETED`` order with a ``xero_id`` is sent as ``{PurchaseOrderID, Status: "DELETED"}``
+alone (``purchase_order_delete_payload``).
 
 ``payment``: ``{invoice_id | credit_note_id, account_code, date, amount, reference,
 rate}``
@@ -35,9 +51,11 @@ import datetime
 from . import totals as T
 from .contacts import email_to_send
 from .totals import totals_match, xero_totals  # noqa: F401  (public API of this module)
-from .validation import validate_invoice, validate_item  # noqa: F401
+from .validation import validate_invoice, validate_item, validate_purchase_order  # noqa: F401
 
 HISTORY_MAX = 250
+# Spec PurchaseOrder.DeliveryInstructions: 500 characters; the address keeps the same cap.
+DELIVERY_MAX = 500
 ELLIPSIS = "\u2026"
 
 
@@ -164,7 +182,7 @@ def _line_payload(line, discounts=True):
         unit, rate = net_unit_price(line.get("price_unit"), discount), None
     return _compact({
         "LineItemID": line.get("xero_line_id") or None,
-        "ItemCode": line.get("item_code") or None,
+        "ItemCode": None if line.get("shipping") else line.get("item_code") or None,
         "Description": truncate(description, 4000),
         "Quantity": T.to_decimal(line.get("quantity", 1)),
         "UnitAmount": unit,
@@ -239,8 +257,10 @@ def invoice_payload(move, problems=None):
 def credit_note_payload(move, problems=None):
     """A Xero CreditNote (ACCRECCREDIT for customers, ACCPAYCREDIT for suppliers).
 
-    Credit notes take no DiscountRate: net unit prices are sent (``net_unit_price``);
-    totals and ``problems`` as for ``invoice_payload``.
+    An ACCPAYCREDIT is numbered with the vendor's reference (``vendor_ref``, else
+    ``number``) and carries no Reference. Credit notes take no DiscountRate: net unit
+    prices are sent (``net_unit_price``); totals and ``problems`` as for
+    ``invoice_payload``.
     """
     kind = "ACCPAYCREDIT" if move.get("type") == "ACCPAY" else "ACCRECCREDIT"
     payload = _document(move, False, problems)
@@ -251,7 +271,8 @@ def credit_note_payload(move, problems=None):
     if move.get("xero_id"):
         payload["CreditNoteID"] = move["xero_id"]
     reference = _reference(move.get("number"), move.get("origin_ref"))
-    if reference:
+    if reference and kind == "ACCRECCREDIT":
+        # Spec CreditNote.Reference: "ACCRECCREDIT only".
         payload["Reference"] = reference
     return payload
 
@@ -288,25 +309,64 @@ def history_payload(parent_kind, parent_id, details):
             "Details": truncate(details, HISTORY_MAX)}
 
 
-def purchase_order_payload(order):
-    """A Xero PurchaseOrder (the supplier contact must already be in Xero)."""
+def _delivery_address(value):
+    """A multi-line address: each line's spaces collapsed, empty lines dropped, at most 500
+    characters (cut at a line break when possible)."""
+    lines = value if isinstance(value, (list, tuple)) else str(value or "").splitlines()
+    lines = [" ".join(str(part or "").split()) for part in lines]
+    text = "\n".join(part for part in lines if part)
+    if len(text) <= DELIVERY_MAX:
+        return text or None
+    cut = text[:DELIVERY_MAX]
+    if "\n" in cut[DELIVERY_MAX // 2:]:
+        return cut[:cut.rindex("\n")]
+    return truncate(text, DELIVERY_MAX)
+
+
+def _short(value, limit=255):
+    return truncate(value, limit) if value not in (None, "", False) else None
+
+
+def purchase_order_delete_payload(xero_id):
+    """Delete a purchase order Xero holds: the ID and the status, nothing else.
+
+    Xero (and the emulator) accept a DELETED status from DRAFT, SUBMITTED or AUTHORISED
+    with no other field; sending the lines again could only add reasons to refuse it.
+    A BILLED order cannot be deleted."""
+    return {"PurchaseOrderID": xero_id, "Status": "DELETED"}
+
+
+def purchase_order_payload(order, problems=None):
+    """A Xero PurchaseOrder (the supplier contact must already be in Xero).
+
+    Keys as in the module docstring. With Odoo's totals in ``order`` the payload lands on
+    them to the cent (``totals.fit_to_odoo``); ``problems`` as for ``invoice_payload``.
+    ``validation.validate_purchase_order`` checks the result before it is sent.
+    """
+    status = order.get("status") or "AUTHORISED"
+    if status == "DELETED" and order.get("xero_id"):
+        return purchase_order_delete_payload(order["xero_id"])
     payload = _compact({
         "PurchaseOrderID": order.get("xero_id") or None,
-        "PurchaseOrderNumber": order.get("number"),
-        "Reference": order.get("reference") or None,
+        "PurchaseOrderNumber": order.get("number") or None,
+        "Reference": _short(order.get("reference")),
         "Contact": {"ContactID": order.get("contact_id")},
         "Date": _date(order.get("date")),
         "DeliveryDate": _date(order.get("delivery_date")),
-        "DeliveryAddress": truncate(order["delivery_address"], 500)
-        if order.get("delivery_address") else None,
-        "DeliveryInstructions": truncate(order["delivery_instructions"], 500)
-        if order.get("delivery_instructions") else None,
+        "ExpectedArrivalDate": _date(order.get("expected_arrival_date")),
+        "DeliveryAddress": _delivery_address(order.get("delivery_address")),
+        # Caps as for a contact's Address.AttentionTo (255) and Phone.PhoneNumber (50)
+        # in the spec; the purchase order fields give none.
+        "AttentionTo": _short(order.get("attention_to")),
+        "Telephone": _short(order.get("telephone"), 50),
+        "DeliveryInstructions": _short(order.get("delivery_instructions"), DELIVERY_MAX),
         "CurrencyCode": order.get("currency") or None,
         "CurrencyRate": T.to_decimal(order["rate"]) if order.get("rate") else None,
-        "Status": order.get("status") or "AUTHORISED",
+        "Status": status,
         "LineAmountTypes": order.get("line_amount_types") or "Exclusive",
-        "LineItems": [_line_payload(line) for line in order.get("lines") or ()],
+        "LineItems": [_line_payload(line, False) for line in order.get("lines") or ()],
     })
+    _fit_totals(payload, order, problems)
     return payload
 
 

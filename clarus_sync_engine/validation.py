@@ -25,6 +25,8 @@ from .totals import totals_match, xero_totals
 ITEM_CODE_MAX = 30
 ITEM_NAME_MAX = 50
 TRACKING_MAX = 2
+NUMBER_MAX = 255
+DELIVERY_INSTRUCTIONS_MAX = 500
 
 
 def _line_label(index, line):
@@ -93,9 +95,27 @@ def _check_fit(label, line, known, problems):
                             % (label, reason))
 
 
-def _check_header(payload, known, problems):
+def _check_discount(label, line, problems):
+    """Xero rule: discounts only on ACCREC invoices (spec LineItem.DiscountRate)."""
+    if line.get("DiscountRate") or line.get("DiscountAmount"):
+        problems.append("%s has a discount; Xero takes discounts on customer invoices only. "
+                        "Send the unit price net of the discount." % label)
+
+
+def _check_number(payload, problems):
+    """Spec Invoice.InvoiceNumber: at most 255 characters (the same cap is kept for the
+    other document numbers)."""
+    for field, what in (("InvoiceNumber", "number"), ("CreditNoteNumber", "number"),
+                        ("PurchaseOrderNumber", "order number")):
+        number = str(payload.get(field) or "")
+        if len(number) > NUMBER_MAX:
+            problems.append("The %s %r is %d characters long; Xero allows at most %d."
+                            % (what, number[:40] + "\u2026", len(number), NUMBER_MAX))
+
+
+def _check_header(payload, known, problems, who="customer or supplier"):
     if not (payload.get("Contact") or {}).get("ContactID"):
-        problems.append("The customer or supplier is not in Xero yet; it must be sent first.")
+        problems.append("The %s is not in Xero yet; it must be sent first." % who)
     currency = payload.get("CurrencyCode")
     if currency and "currencies" in known and currency not in known["currencies"]:
         problems.append("Currency %s is not enabled in the Xero organisation. Add it in Xero "
@@ -116,10 +136,12 @@ def validate_invoice(payload, known, expected_total=None):
     """
     problems = []
     _check_header(payload, known, problems)
+    _check_number(payload, problems)
     lines = payload.get("LineItems") or []
     if not lines:
         problems.append("The document has no lines; Xero needs at least one.")
     amount_types = payload.get("LineAmountTypes") or "Exclusive"
+    discounts_ok = payload.get("Type") in (None, "ACCREC")
     for index, line in enumerate(lines, start=1):
         label = _line_label(index, line)
         _check_account(label, line.get("AccountCode"), known, problems)
@@ -127,6 +149,8 @@ def validate_invoice(payload, known, expected_total=None):
         _check_fit(label, line, known, problems)
         _check_item_code(label, line.get("ItemCode"), known, problems)
         _check_tracking(label, line.get("Tracking") or [], known, problems)
+        if not discounts_ok:
+            _check_discount(label, line, problems)
     if expected_total is not None and "tax_rates" in known and lines:
         computed = xero_totals(payload, known["tax_rates"])["total"]
         if not totals_match(expected_total, computed):
@@ -166,3 +190,50 @@ def _check_tracked_purchase(payload, problems):
         problems.append("This product is tracked as inventory in Xero, which needs a cost of "
                         "goods sold account for its purchases. Set the COGS account in the "
                         "Xero settings.")
+
+
+def validate_purchase_order(payload, known):
+    """Problems with a purchase order payload, as a list of sentences ([] = fine).
+
+    The supplier must be in Xero, the order needs a line, DeliveryInstructions at most
+    500 characters (spec), item codes at most 30, no discounts; each line needs a known
+    account and tax rate that fit each other, tracking and currency as for invoices.
+    Purchase orders post no journal, so lock dates do not apply.
+
+    Status rules (XERO_API §4; the emulator's strict reading): Xero creates an order
+    DRAFT, SUBMITTED or AUTHORISED only, so a BILLED or DELETED order must already be in
+    Xero (``PurchaseOrderID``). A delete payload (``mapping.purchase_order_delete_payload``)
+    carries nothing else to check.
+    """
+    problems = []
+    status = payload.get("Status")
+    if status in ("BILLED", "DELETED") and not payload.get("PurchaseOrderID"):
+        if status == "DELETED":
+            problems.append("This purchase order was never sent to Xero: there is nothing "
+                            "to delete there.")
+        else:
+            problems.append("Xero creates no purchase order as BILLED: the order must be "
+                            "sent as AUTHORISED first.")
+        return problems
+    if status == "DELETED" and "LineItems" not in payload:
+        return problems
+    _check_header(payload, {k: v for k, v in known.items() if k != "organisation"},
+                  problems, who="supplier")
+    _check_number(payload, problems)
+    instructions = str(payload.get("DeliveryInstructions") or "")
+    if len(instructions) > DELIVERY_INSTRUCTIONS_MAX:
+        problems.append("The delivery instructions are %d characters long; Xero allows at "
+                        "most %d." % (len(instructions), DELIVERY_INSTRUCTIONS_MAX))
+    lines = payload.get("LineItems") or []
+    if not lines:
+        problems.append("The purchase order has no lines; Xero needs at least one.")
+    amount_types = payload.get("LineAmountTypes") or "Exclusive"
+    for index, line in enumerate(lines, start=1):
+        label = _line_label(index, line)
+        _check_account(label, line.get("AccountCode"), known, problems)
+        _check_tax(label, line, amount_types, known, problems)
+        _check_fit(label, line, known, problems)
+        _check_item_code(label, line.get("ItemCode"), known, problems)
+        _check_tracking(label, line.get("Tracking") or [], known, problems)
+        _check_discount(label, line, problems)
+    return problems

@@ -349,10 +349,29 @@ def test_bill_is_found_by_type_contact_number_and_date(sdk):
     by_contact = sdk.acct.get_invoices(sdk.nz, where='Type=="ACCPAY" AND Contact.ContactID=='
                                        'guid("%s")' % supplier.contact_id).invoices
     assert len(by_contact) == 3
+    # Two keys OR-ed, each term in brackets, as the sync engine batches its look-ups.
+    other_clause = ('(Type=="ACCPAY" AND Contact.ContactID==guid("%s") AND '
+                    'InvoiceNumber=="INV-881" AND Date==DateTime(%d,%02d,%02d))'
+                    % (other.contact_id.upper(), TODAY.year, TODAY.month, TODAY.day))
+    both = sdk.acct.get_invoices(sdk.nz, where="(%s) OR %s" % (where, other_clause)).invoices
+    assert len(both) == 2 and {i.contact.contact_id for i in both} == {
+        supplier.contact_id, other.contact_id}
     next_day = TODAY + dt.timedelta(days=1)
     later = sdk.acct.get_invoices(sdk.nz, where='Type=="ACCPAY" AND Date>=DateTime(%d,%02d,%02d)'
                                   % (next_day.year, next_day.month, next_day.day)).invoices
     assert [i.date for i in later] == [next_day]
+
+
+def test_supplier_credit_note_is_found_by_type_contact_number_and_date(sdk):
+    supplier = contact(sdk, "Supplier")
+    wanted = bill(sdk, supplier.contact_id, doc_type="ACCPAYCREDIT", credit_note_number="CR-5")
+    bill(sdk, supplier.contact_id, doc_type="ACCPAYCREDIT", credit_note_number="CR-5",
+         date=TODAY - dt.timedelta(days=1))
+    where = ('(Type=="ACCPAYCREDIT" AND Contact.ContactID==guid("%s") AND '
+             'CreditNoteNumber=="CR-5" AND Date==DateTime(%d,%02d,%02d))'
+             % (supplier.contact_id, TODAY.year, TODAY.month, TODAY.day))
+    found = sdk.acct.get_credit_notes(sdk.nz, where=where).credit_notes
+    assert [c.credit_note_id for c in found] == [wanted.credit_note_id]
 
 
 # -- Seeded charts of accounts -------------------------------------------------------------
