@@ -21,6 +21,7 @@
         "views/product_product_views.xml",
         "views/sale_order_views.xml",
         "views/purchase_order_views.xml",
+        "wizards/clarus_xero_missing_items_wizard_views.xml",
         "views/stock_picking_views.xml",
         "views/clarus_xero_menus.xml",
     ],

@@ -19,3 +19,4 @@ from . import product_product
 from . import sale_order
 from . import purchase_order
 from . import stock_picking
+from . import clarus_xero_document_purchase

@@ -1,9 +1,16 @@
-from odoo import models
+from odoo import fields, models
 
 
 class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = ["res.partner", "clarus.xero.synced.mixin"]
+
+    clarus_xero_po_save = fields.Selection(
+        [("default", "Use the connection's default"), ("always", "Always"),
+         ("never", "Never")],
+        "Save purchase orders to Xero", default="default",
+        help="Whether new purchase orders from this vendor are sent to Xero: the Xero "
+             "connection's default, always or never. Each order can still be changed.")
 
     def _clarus_xero_contact_number(self):
         """Our key for the contact in Xero ("Contact Code"): stable, unique, <= 50 chars."""

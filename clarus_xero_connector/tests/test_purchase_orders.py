@@ -1,0 +1,281 @@
+"""Purchase orders in Xero: what a buyer sees on the order and what Xero holds."""
+
+from datetime import datetime
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from clarus_xero_emulator.msjson import date_to_ms
+
+from .common import XeroEmulatorCase
+
+
+@tagged("post_install", "-at_install")
+class PurchaseOrderCase(XeroEmulatorCase):
+    def setUp(self):
+        super().setUp()
+        self.purchase_tax = self.company_data["default_tax_purchase"]
+        self.map_tax(self.connection, self.purchase_tax, "INPUT2")
+        self.vendor = self.env["res.partner"].create({"name": "Harbour Supplies Ltd"})
+        self.bolt = self._create_product(name="Hex bolt", default_code="BOLT-10",
+                                         standard_price=2.5)
+        self.nut = self._create_product(name="Hex nut", default_code="NUT-10",
+                                        standard_price=0.5)
+        self.connection.missing_items_policy = "create"
+
+    def make_order(self, lines=None, vendor=None, confirm=True, **vals):
+        order = self.env["purchase.order"].create({
+            "partner_id": (vendor or self.vendor).id,
+            "partner_ref": "HS-4471",
+            "order_line": [
+                Command.create({
+                    "product_id": product.id, "product_qty": qty, "price_unit": price,
+                    "tax_ids": [Command.set(self.purchase_tax.ids)],
+                    "date_planned": datetime(2026, 12, 20, 10, 0),
+                })
+                for product, qty, price in (lines or [(self.bolt, 100, 2.5)])
+            ],
+            **vals,
+        })
+        if confirm:
+            self.assertIs(order.button_confirm(), True, "no question asked")
+        return order
+
+    def xero_orders(self, order):
+        return [po for po in self.xero_documents("PurchaseOrders")
+                if po.get("PurchaseOrderNumber") == order.name]
+
+    def xero_order(self, order):
+        found = self.xero_orders(order)
+        self.assertEqual(len(found), 1, "exactly one Xero purchase order for %s" % order.name)
+        return found[0]
+
+    def order_jobs(self, order):
+        return self.jobs_for(order, "purchase_order")
+
+
+@tagged("post_install", "-at_install")
+class TestPurchaseOrderSync(PurchaseOrderCase):
+    def test_confirmed_order_lands_authorised_with_lines_date_and_reference(self):
+        order = self.make_order(lines=[(self.bolt, 100, 2.5), (self.nut, 200, 0.5)])
+        self.assertEqual(self.order_jobs(order).state, "pending")
+        self.push()
+        po = self.xero_order(order)
+        self.assertEqual(po["Status"], "AUTHORISED")
+        self.assertEqual(po["Reference"], "HS-4471")
+        self.assertEqual(po["DeliveryDate"], date_to_ms("2026-12-20"))
+        self.assertEqual(po["Contact"]["Name"], "Harbour Supplies Ltd",
+                         "the vendor became a Xero contact first")
+        lines = {line["ItemCode"]: line for line in po["LineItems"]}
+        self.assertEqual(set(lines), {"BOLT-10", "NUT-10"}, "the products became Xero items")
+        self.assertEqual(float(lines["BOLT-10"]["Quantity"]), 100)
+        self.assertEqual(float(lines["NUT-10"]["UnitAmount"]), 0.5)
+        self.assertTrue(po.get("DeliveryAddress"), "the warehouse's address goes along")
+        self.assertEqual(order.clarus_xero_po_status, "AUTHORISED")
+        self.assertEqual(order.clarus_xero_po_number, order.name)
+        self.assertTrue(order.clarus_xero_po_exported_at)
+        self.assertEqual(order.clarus_xero_sync_state, "synced")
+        self.assertIn(order, self.env["purchase.order"].search(
+            [("clarus_xero_po_status", "not in", [False, "DELETED"])]), "the In Xero filter")
+
+    def test_changes_after_confirmation_make_one_update(self):
+        order = self.make_order()
+        self.push()
+        order.order_line.product_qty = 150
+        order.order_line.price_unit = 2.25
+        order.write({"date_planned": datetime(2027, 1, 15, 10, 0), "partner_ref": "HS-4480"})
+        jobs = self.order_jobs(order).filtered(lambda job: job.state == "pending")
+        self.assertEqual(len(jobs), 1, "several edits before the push make one job")
+        self.push()
+        po = self.xero_order(order)
+        self.assertEqual(float(po["LineItems"][0]["Quantity"]), 150)
+        self.assertEqual(float(po["LineItems"][0]["UnitAmount"]), 2.25)
+        self.assertEqual(po["DeliveryDate"], date_to_ms("2027-01-15"))
+        self.assertEqual(po["Reference"], "HS-4480")
+        self.assertEqual(po["Status"], "AUTHORISED")
+
+    def test_rfq_goes_as_draft_only_when_drafts_are_on(self):
+        quiet = self.make_order(confirm=False)
+        self.assertFalse(self.order_jobs(quiet), "an RFQ stays in Odoo by default")
+        self.connection.purchase_order_send_drafts = True
+        rfq = self.make_order(confirm=False)
+        self.push()
+        self.assertEqual(self.xero_order(rfq)["Status"], "DRAFT")
+        self.assertEqual(rfq.clarus_xero_po_status, "DRAFT")
+        self.assertFalse(self.xero_orders(quiet))
+        rfq.button_confirm()
+        self.push()
+        self.assertEqual(self.xero_order(rfq)["Status"], "AUTHORISED")
+
+    def test_cancel_deletes_the_order_in_xero(self):
+        order = self.make_order()
+        self.push()
+        order.button_cancel()
+        self.push()
+        self.assertEqual(self.xero_order(order)["Status"], "DELETED")
+        self.assertEqual(order.clarus_xero_po_status, "DELETED")
+        self.assertNotIn(order, self.env["purchase.order"].search(
+            [("clarus_xero_po_status", "not in", [False, "DELETED"])]))
+
+    def test_cancel_before_the_push_drops_the_job(self):
+        order = self.make_order()
+        job = self.order_jobs(order)
+        order.button_cancel()
+        self.assertEqual(job.state, "cancelled")
+        self.push()
+        self.assertFalse(self.xero_orders(order), "Xero never hears of it")
+
+    def test_cancelling_an_order_billed_in_xero_shows_xero_refusal(self):
+        order = self.make_order()
+        self.push()
+        gateway = self.connection._gateway()
+        gateway.send_batch("purchase_order", self.connection.tenant_id, [
+            {"PurchaseOrderID": self.xero_order(order)["PurchaseOrderID"], "Status": "BILLED"}],
+            None)
+        order.button_cancel()
+        self.push()
+        job = self.order_jobs(order).filtered(lambda j: j.state == "failed")
+        self.assertEqual(len(job), 1)
+        self.assertIn("not of valid status", job.error_message)
+        self.assertEqual(order.clarus_xero_sync_state, "error")
+        self.assertIn("not of valid status", order.clarus_xero_last_error)
+        self.assertIn(order, self.env["purchase.order"].search(
+            [("clarus_xero_has_error", "=", True)]), "the Xero error filter")
+        self.assertEqual(self.xero_order(order)["Status"], "BILLED")
+
+    def test_fully_billed_order_becomes_billed_in_xero(self):
+        order = self.make_order()
+        self.push()
+        bill = self.env["account.move"].browse(order.action_create_invoice()["res_id"])
+        bill.invoice_date = fields.Date.today()
+        bill.action_post()
+        self.assertEqual(order.invoice_status, "invoiced")
+        order._clarus_xero_queue_update()
+        self.push()
+        self.assertEqual(self.xero_order(order)["Status"], "BILLED")
+        self.assertEqual(order.clarus_xero_po_status, "BILLED")
+
+    def test_shipping_line_goes_without_item_on_the_shipping_account(self):
+        self.connection.missing_items_policy = "ask"
+        shipping = self.connection.shipping_product_id
+        self.assertTrue(shipping)
+        order = self.make_order(lines=[(shipping, 1, 45.0)])
+        self.push()
+        line = self.xero_order(order)["LineItems"][0]
+        self.assertNotIn("ItemCode", line)
+        self.assertEqual(line["AccountCode"], "425")
+
+    def test_save_to_xero_follows_connection_and_vendor(self):
+        self.vendor.clarus_xero_po_save = "never"
+        kept = self.make_order()
+        self.assertFalse(kept.clarus_xero_save)
+        self.assertFalse(self.order_jobs(kept))
+        self.connection.purchase_order_save_default = False
+        other = self.env["res.partner"].create({"name": "Other vendor"})
+        self.assertFalse(self.make_order(vendor=other).clarus_xero_save)
+        other.clarus_xero_po_save = "always"
+        order = self.make_order(vendor=other)
+        self.assertTrue(order.clarus_xero_save)
+        self.push()
+        self.assertEqual(self.xero_order(order)["Status"], "AUTHORISED")
+
+
+@tagged("post_install", "-at_install")
+class TestPurchaseOrderMissingItems(PurchaseOrderCase):
+    def setUp(self):
+        super().setUp()
+        self.connection.missing_items_policy = "ask"
+
+    def confirm_and_dialog(self, order):
+        action = order.button_confirm()
+        self.assertEqual(action["res_model"], "clarus.xero.missing.items.wizard")
+        self.assertEqual(order.state, "purchase", "the order is confirmed anyway")
+        self.assertFalse(self.order_jobs(order), "nothing goes before the choice")
+        return self.env[action["res_model"]].browse(action["res_id"])
+
+    def xero_item_codes(self):
+        gateway = self.connection._gateway()
+        data, _h, _s = gateway._call(gateway.accounting, "get_items", self.connection.tenant_id)
+        return {item["Code"] for item in data["Items"]}
+
+    def test_create_them_in_xero(self):
+        order = self.make_order(confirm=False)
+        wizard = self.confirm_and_dialog(order)
+        self.assertEqual(wizard.product_ids, self.bolt)
+        self.assertIn("Hex bolt", order.clarus_xero_out_reason)
+        wizard.action_create_items()
+        self.assertEqual(self.jobs_for(self.bolt, "item").state, "pending")
+        self.assertIn("product.product,%s" % self.bolt.id, self.order_jobs(order).depends_on)
+        self.push()
+        self.assertIn("BOLT-10", self.xero_item_codes())
+        self.assertEqual(self.xero_order(order)["Status"], "AUTHORISED")
+        self.assertFalse(order.clarus_xero_hold)
+
+    def test_keep_the_order_back_then_send_it(self):
+        order = self.make_order(confirm=False)
+        self.confirm_and_dialog(order).action_keep_back()
+        self.assertEqual(order.clarus_xero_hold, "kept")
+        self.assertIn("Hex bolt", order.clarus_xero_hold_reason)
+        self.assertIn("Kept back", order.clarus_xero_out_reason)
+        order.order_line.product_qty = 5
+        self.push()
+        self.assertFalse(self.xero_orders(order), "a kept-back order stays out, edits too")
+        action = order.action_clarus_xero_send()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        wizard.action_create_items()
+        self.push()
+        self.assertEqual(float(self.xero_order(order)["LineItems"][0]["Quantity"]), 5)
+
+    def test_always_create_stops_asking(self):
+        first = self.make_order(confirm=False)
+        wizard = self.confirm_and_dialog(first)
+        wizard.always_create = True
+        wizard.action_create_items()
+        self.assertEqual(self.connection.missing_items_policy, "create")
+        second = self.make_order(lines=[(self.nut, 10, 0.5)])
+        self.assertEqual(self.jobs_for(self.nut, "item").state, "pending")
+        self.push()
+        self.assertEqual(self.xero_order(second)["Status"], "AUTHORISED")
+        self.assertIn("NUT-10", self.xero_item_codes())
+
+
+@tagged("post_install", "-at_install")
+class TestPurchaseOrderKeptOut(PurchaseOrderCase):
+    def test_do_not_sync_on_the_order(self):
+        order = self.make_order(confirm=False)
+        order.write({"clarus_xero_no_sync": True,
+                     "clarus_xero_no_sync_reason": "Private purchase"})
+        order.button_confirm()
+        self.push()
+        self.assertFalse(self.order_jobs(order))
+        self.assertFalse(self.xero_orders(order))
+        self.assertEqual(order.clarus_xero_sync_state, "excluded")
+        self.assertIn("Private purchase", order.clarus_xero_out_reason)
+
+    def test_do_not_sync_on_the_vendor(self):
+        self.vendor.write({"clarus_xero_no_sync": True,
+                           "clarus_xero_no_sync_reason": "Intercompany supplier"})
+        order = self.make_order()
+        self.push()
+        self.assertFalse(self.order_jobs(order))
+        self.assertFalse(self.xero_orders(order))
+        self.assertIn("Intercompany supplier", order.clarus_xero_out_reason)
+        self.assertIn("Harbour Supplies Ltd", order.clarus_xero_out_reason)
+        self.assertIn(order, self.env["purchase.order"].search([
+            "|", ("clarus_xero_no_sync", "=", True),
+            ("partner_id.commercial_partner_id.clarus_xero_no_sync", "=", True)]))
+
+    def test_bad_order_fails_alone_and_the_batch_lands(self):
+        too_long = self._create_product(name="Long code", default_code="L" * 31)
+        good_one = self.make_order()
+        bad = self.make_order(lines=[(too_long, 1, 10.0)])
+        good_two = self.make_order(lines=[(self.nut, 5, 0.5)])
+        self.push()
+        self.assertEqual(self.xero_order(good_one)["Status"], "AUTHORISED")
+        self.assertEqual(self.xero_order(good_two)["Status"], "AUTHORISED")
+        self.assertFalse(self.xero_orders(bad))
+        self.assertEqual(self.order_jobs(bad).state, "failed")
+        self.assertEqual(bad.clarus_xero_sync_state, "error")
+        self.assertIn("31 characters", bad.clarus_xero_last_error)
+        self.assertIn("at most 30", bad.clarus_xero_last_error)
+        self.assertFalse(self.jobs_for(too_long, "item"), "no item is tried for that code")
