@@ -320,7 +320,7 @@ def _delivery_address(value):
     cut = text[:DELIVERY_MAX]
     if "\n" in cut[DELIVERY_MAX // 2:]:
         return cut[:cut.rindex("\n")]
-    return truncate(text, DELIVERY_MAX)
+    return cut[:DELIVERY_MAX - 1].rstrip() + ELLIPSIS
 
 
 def _short(value, limit=255):

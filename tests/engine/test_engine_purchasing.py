@@ -93,7 +93,11 @@ def test_delivery_address_keeps_its_lines_and_instructions_stop_at_500():
     long_address = "\n".join("Line %d of a very long delivery address" % i for i in range(20))
     cut = mapping.purchase_order_payload(order(delivery_address=long_address))
     assert len(cut["DeliveryAddress"]) <= 500
-    assert cut["DeliveryAddress"].splitlines()[-1].startswith("Line ")
+    assert cut["DeliveryAddress"].splitlines()[-1] == "Line 11 of a very long delivery address"
+    one_long_line = mapping.purchase_order_payload(order(delivery_address="Unit 4\n" + "x" * 600))
+    assert one_long_line["DeliveryAddress"].startswith("Unit 4\nxxx")
+    assert len(one_long_line["DeliveryAddress"]) == 500
+    assert one_long_line["DeliveryAddress"].endswith("\u2026")
     bare = mapping.purchase_order_payload(order(delivery_address=None, reference=None,
                                                 attention_to="", telephone=None,
                                                 delivery_instructions=None))
