@@ -5,6 +5,10 @@ from .clarus_xero_document import LINE_FIELDS_SENT, MOVE_FIELDS_SENT, fields_not
 from .clarus_xero_job import SYNC_CONTEXT_KEY
 
 SALES_TYPES = ("out_invoice", "out_refund")
+# Vendor bills and refunds go when the connection's ``send_vendor_bills`` is on.
+PURCHASE_TYPES = ("in_invoice", "in_refund")
+SYNCED_TYPES = SALES_TYPES + PURCHASE_TYPES
+INVOICE_TYPES = ("out_invoice", "in_invoice")
 LINE_COMMAND_FIELDS = ("invoice_line_ids", "line_ids")
 
 
@@ -29,25 +33,43 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         posted._clarus_xero_enqueue()
+        posted._clarus_xero_update_purchase_orders()
         return posted
 
     def _clarus_xero_enqueue(self):
-        """Queue posted customer invoices and credit notes, in the posting transaction."""
+        """Queue posted customer invoices and credit notes, and vendor bills and refunds
+        when the connection sends them, in the posting transaction."""
         if self.env.context.get(SYNC_CONTEXT_KEY):
             return
-        moves = self.filtered(lambda m: m.move_type in SALES_TYPES and m.state == "posted")
+        moves = self.filtered(lambda m: m.move_type in SYNCED_TYPES and m.state == "posted")
         for company, company_moves in moves.grouped("company_id").items():
             conn, state, bound = company_moves._clarus_xero_connection_and_bound(company)
             if not conn or state not in ("connected", "needs_reauth"):
                 continue
-            company_moves.filtered(lambda m: not m._clarus_xero_excluded()) \
+            company_moves.filtered(lambda m, conn=conn: m._clarus_xero_sent_by(conn)
+                                   and not m._clarus_xero_excluded()) \
                 ._clarus_xero_enqueue_on(conn, bound)
 
-    def _clarus_xero_prerequisites(self):
-        """Customers and items these documents need in Xero first, in id order (so that
-        transactions queueing the same customers lock them in one order)."""
+    def _clarus_xero_sent_by(self, conn):
+        """Does ``conn`` send this kind of document?"""
+        return self.move_type in SALES_TYPES or (
+            self.move_type in PURCHASE_TYPES and conn.send_vendor_bills)
+
+    def _clarus_xero_update_purchase_orders(self):
+        """A posted bill changes its purchase orders in Xero (they become BILLED): the
+        purchase order side queues that change, in the same transaction."""
+        if self.env.context.get(SYNC_CONTEXT_KEY):
+            return
+        bills = self.filtered(lambda m: m.move_type in PURCHASE_TYPES)
+        orders = bills.invoice_line_ids.purchase_line_id.order_id
+        if orders and hasattr(orders, "_clarus_xero_queue_update"):
+            orders._clarus_xero_queue_update()
+
+    def _clarus_xero_prerequisites(self, conn=None):
+        """Customers, vendors and items these documents need in Xero first, in id order
+        (so that transactions queueing the same contacts lock them in one order)."""
         return (self.partner_id.commercial_partner_id.sorted("id"),
-                self._clarus_xero_products().sorted("id"))
+                self._clarus_xero_products(conn).sorted("id"))
 
     def _clarus_xero_connection_and_bound(self, company):
         """The company's active connection, its state, and which of these documents'
@@ -77,16 +99,18 @@ class AccountMove(models.Model):
 
     @api.model
     def _clarus_xero_backlog(self, connection):
-        """The company's posted customer documents that Xero does not hold yet."""
+        """The company's posted documents this connection sends that Xero does not hold
+        yet: customer invoices and credit notes, vendor bills and refunds."""
+        move_types = SYNCED_TYPES if connection.send_vendor_bills else SALES_TYPES
         moves = self.search([
             ("company_id", "=", connection.company_id.id),
-            ("move_type", "in", SALES_TYPES), ("state", "=", "posted"),
+            ("move_type", "in", move_types), ("state", "=", "posted"),
             ("clarus_xero_no_sync", "=", False),
         ], order="invoice_date, id")
         bound = set(self.env["clarus.xero.binding"].search([
             ("connection_id", "=", connection.id), ("res_model", "=", "account.move"),
             ("res_id", "in", moves.ids)]).mapped("res_id"))
-        return moves.filtered(lambda m: m.id not in bound)
+        return moves.filtered(lambda m: m.id not in bound and not m._clarus_xero_excluded())
 
     @api.model
     def _clarus_xero_queue_backlog(self, connection):
@@ -98,12 +122,13 @@ class AccountMove(models.Model):
         return len(todo)
 
     def _clarus_xero_excluded(self):
-        """Flagged documents, customers, orders or deliveries are never enqueued."""
+        """Flagged documents, customers, vendors or orders are never enqueued."""
         lines = self.invoice_line_ids
         return bool(
             self.clarus_xero_no_sync
             or self.partner_id.commercial_partner_id.clarus_xero_no_sync
             or any(lines.sale_line_ids.order_id.mapped("clarus_xero_no_sync"))
+            or any(lines.purchase_line_id.order_id.mapped("clarus_xero_no_sync"))
         )
 
     def _clarus_xero_enqueue_on(self, conn, bound=None):
@@ -112,7 +137,7 @@ class AccountMove(models.Model):
         statement."""
         if not self:
             return self.env["clarus.xero.job"]
-        partners, products = self._clarus_xero_prerequisites()
+        partners, products = self._clarus_xero_prerequisites(conn)
         if bound is None:
             bound = {
                 (binding.res_model, binding.res_id)
@@ -126,30 +151,34 @@ class AccountMove(models.Model):
                 for records, kind in ((partners, "contact"), (products, "item"))
                 for record in records if (record._name, record.id) not in bound]
         for move in self:
-            rows += move._clarus_xero_job_rows()
+            rows += move._clarus_xero_job_rows(conn)
         return self.env["clarus.xero.job"].sudo()._enqueue_many(conn, rows)
 
-    def _clarus_xero_job_rows(self):
-        """The document's own jobs: itself, its allocation, its shipment note."""
+    def _clarus_xero_job_rows(self, conn=None):
+        """The document's own jobs: itself, its allocation, its shipment note. A bill is
+        an "invoice" (ACCPAY), a vendor refund a "credit_note" (ACCPAYCREDIT)."""
         self.ensure_one()
         depends = [f"res.partner,{self.partner_id.commercial_partner_id.id}"]
-        depends += [f"product.product,{product.id}" for product in self._clarus_xero_products()]
-        kind = "invoice" if self.move_type == "out_invoice" else "credit_note"
+        depends += [f"product.product,{product.id}"
+                    for product in self._clarus_xero_products(conn)]
+        kind = "invoice" if self.move_type in INVOICE_TYPES else "credit_note"
         origin = self.reversed_entry_id
         if kind == "credit_note" and origin:
             depends.append(f"account.move,{origin.id}")
         rows = [(self, kind, depends, 10)]
-        if kind == "credit_note" and origin and origin.move_type == "out_invoice":
+        if kind == "credit_note" and origin and origin.move_type in INVOICE_TYPES:
             rows.append((self, "allocation", [f"account.move,{origin.id}"], 10))
-        if kind == "invoice" and self._clarus_xero_shipments():
+        if self.move_type == "out_invoice" and self._clarus_xero_shipments():
             rows.append((self, "history", (), 10))
         return rows
 
-    def _clarus_xero_products(self):
-        """Products that become Xero items: those with an internal reference."""
+    def _clarus_xero_products(self, conn=None):
+        """Products that become Xero items: those with an internal reference, except the
+        shipping and handling ones, which go with no item code (see ``conn``)."""
         return self.invoice_line_ids.filtered(
             lambda line: line.display_type == "product" and line.product_id.default_code
             and not line.product_id.clarus_xero_no_sync
+            and not (conn and conn._is_shipping_product(line.product_id))
         ).product_id
 
     def _clarus_xero_shipments(self):
@@ -182,10 +211,10 @@ class AccountMove(models.Model):
         return changed
 
     def _clarus_xero_locked(self, changed):
-        """The posted customer documents in Xero whose connection locks them and sends one
-        of the ``changed`` fields. Anything else is filtered out before the one look-up."""
-        sales = self.filtered(lambda m: m.state == "posted" and m.move_type in SALES_TYPES)
-        if not sales or not changed:
+        """The posted documents in Xero whose connection locks them and sends one of the
+        ``changed`` fields. Anything else is filtered out before the one look-up."""
+        synced = self.filtered(lambda m: m.state == "posted" and m.move_type in SYNCED_TYPES)
+        if not synced or not changed:
             return self.browse()
         self.env["clarus.xero.binding"].flush_model()
         self.env["clarus.xero.connection"].flush_model()
@@ -198,15 +227,16 @@ class AccountMove(models.Model):
              WHERE binding.res_model = 'account.move' AND binding.res_id = ANY(%s)
                AND binding.active AND conn.active AND conn.lock_after_export
             """,
-            [sales.ids],
+            [synced.ids],
         )
         locked_ids = {
             res_id for res_id, company_id, tracking_source, with_description
             in self.env.cr.fetchall()
-            if changed - fields_not_sent(tracking_source, with_description)
-            and sales.browse(res_id).company_id.id == company_id
+            if changed - fields_not_sent(tracking_source, with_description,
+                                         synced.browse(res_id).move_type)
+            and synced.browse(res_id).company_id.id == company_id
         }
-        return sales.filtered(lambda m: m.id in locked_ids)
+        return synced.filtered(lambda m: m.id in locked_ids)
 
     def _clarus_xero_check_unlocked(self, changed, what=None):
         locked = self._clarus_xero_locked(changed)

@@ -11,24 +11,30 @@ from .clarus_xero_job import SYNC_CONTEXT_KEY
 
 _logger = logging.getLogger(__name__)
 
+PURCHASE_TYPES = ("in_invoice", "in_refund")
+CREDIT_TYPES = ("out_refund", "in_refund")
 # What ``_move_data`` and ``_line_data`` read: once a document is in Xero, these are the
 # fields that would make Odoo and Xero disagree if they changed (see account.move's lock).
 MOVE_FIELDS_SENT = frozenset({
     "name", "move_type", "partner_id", "commercial_partner_id", "company_id", "currency_id",
     "invoice_currency_rate", "invoice_date", "invoice_date_due", "invoice_payment_term_id",
     "invoice_cash_rounding_id", "reversed_entry_id", "invoice_line_ids", "line_ids", "state",
-    "team_id",
+    "team_id", "ref",
 })
 LINE_FIELDS_SENT = frozenset({
     "move_id", "display_type", "product_id", "name", "quantity", "price_unit", "discount",
-    "account_id", "tax_ids", "analytic_distribution", "sale_line_ids", "currency_id",
+    "account_id", "tax_ids", "analytic_distribution", "sale_line_ids", "purchase_line_id",
+    "currency_id",
 })
 
 
-def fields_not_sent(tracking_source, include_product_description):
+def fields_not_sent(tracking_source, include_product_description, move_type=None):
     """``(model, field)`` pairs of the sets above that a connection with these settings
-    leaves out of the payload."""
+    leaves out of the payload of a ``move_type`` document. Only a bill sends its
+    reference (the vendor's number becomes Xero's InvoiceNumber)."""
     skipped = set()
+    if move_type not in PURCHASE_TYPES:
+        skipped.add(("account.move", "ref"))
     if tracking_source != "team":
         skipped.add(("account.move", "team_id"))
     if tracking_source != "analytic":
@@ -150,10 +156,13 @@ class ClarusXeroDocument(models.AbstractModel):
         data = product._clarus_xero_item_data()
         tracked = bool(conn.tracked_items and data["is_storable"])
         tax = product.taxes_id.filtered(lambda t: t.company_id == conn.company_id)[:1]
+        supplier_tax = product.supplier_taxes_id.filtered(
+            lambda t: t.company_id == conn.company_id)[:1]
         accounts = {
             "sales_account": self._account_code(ctx, product.property_account_income_id)
             or conn.default_sales_account_code,
             "sales_tax_type": ctx["maps"]["tax"].get(tax.id) or conn.default_tax_type or None,
+            "purchase_tax_type": ctx["maps"]["tax"].get(supplier_tax.id),
             "purchase_account": conn.default_expense_account_code,
             "cogs_account": conn.default_expense_account_code,
             "inventory_account": conn.inventory_account_code,
@@ -186,7 +195,7 @@ class ClarusXeroDocument(models.AbstractModel):
         # The payload builders fit Xero's arithmetic to Odoo's totals (per-line TaxAmount,
         # or a rounding line); what cannot be fitted comes back in ``problems``.
         problems = self._line_problems(move)
-        if move.move_type == "out_refund":
+        if move.move_type in CREDIT_TYPES:
             payload = mapping.credit_note_payload(data, problems)
         else:
             payload = mapping.invoice_payload(data, problems)
@@ -202,11 +211,16 @@ class ClarusXeroDocument(models.AbstractModel):
         return payload, problems
 
     def _move_data(self, ctx, move):
+        """A customer document is ACCREC, named by its sale orders; a bill or vendor
+        refund is ACCPAY, numbered with the vendor's reference (Xero's Reference is
+        ACCREC-only: a bill names its purchase orders in its line descriptions)."""
         conn = ctx["connection"]
+        bill = move.move_type in PURCHASE_TYPES
         orders = move.invoice_line_ids.sale_line_ids.order_id
         return {
             "number": move.name,
-            "type": "ACCREC",
+            "type": "ACCPAY" if bill else "ACCREC",
+            "vendor_ref": ((move.ref or "").strip() or None) if bill else None,
             "sale_order_ref": ", ".join(orders.mapped("name")) or None,
             "origin_ref": move.reversed_entry_id.name or None,
             "date": move.invoice_date,
@@ -243,25 +257,53 @@ class ClarusXeroDocument(models.AbstractModel):
     def _line_data(self, ctx, move, line):
         conn = ctx["connection"]
         product = line.product_id
-        description = line.name or product.display_name
-        if not conn.include_product_description and product:
-            description = product.display_name
+        bill = move.move_type in PURCHASE_TYPES
+        shipping = bool(product) and conn._is_shipping_product(product)
         tax = line.tax_ids[:1]
+        # The connection's default tax type is a sales rate: purchase lines never fall
+        # back to it (Xero would refuse it on an expense account).
         tax_type = (ctx["maps"]["tax"].get(tax.id) if tax else ctx["no_tax_type"]) \
-            or (conn.default_tax_type if tax else None)
+            or (conn.default_tax_type if tax and not bill else None)
         return {
-            "item_code": (product.default_code or None)
-            if not product.clarus_xero_no_sync else None,
-            "description": description,
+            "item_code": None if shipping or product.clarus_xero_no_sync
+            else product.default_code or None,
+            "description": self._line_description(conn, line, bill),
             "quantity": line.quantity,
             "price_unit": line.price_unit,
             "discount": line.discount,
-            "account_code": self._account_code(ctx, line.account_id)
-            or conn.default_sales_account_code,
+            "account_code": self._line_account_code(ctx, line, bill, shipping),
             "tax_type": tax_type,
             "tax_rate": self._tax_rate(ctx, tax, tax_type),
             "tracking": self._tracking(ctx, move, line),
         }
+
+    def _line_description(self, conn, line, bill):
+        """The line's label (or its product's name, when the connection sends no
+        descriptions). A bill line starts with its purchase order's number, so finance
+        sees the order in Xero."""
+        product = line.product_id
+        description = line.name or product.display_name or ""
+        if not conn.include_product_description and product:
+            description = product.display_name
+        order = line.purchase_line_id.order_id.name if bill else None
+        if order and order not in description:
+            description = f"{order}: {description}"
+        return description
+
+    def _line_account_code(self, ctx, line, bill, shipping):
+        """Shipping and handling on the connection's shipping account; a tracked item
+        bought on its inventory asset account (where Xero keeps its cost); any other
+        line on its account's mapping, else the connection's default."""
+        conn = ctx["connection"]
+        if shipping:
+            return (conn.shipping_expense_account_code if bill
+                    else conn.shipping_revenue_account_code) or None
+        product = line.product_id
+        if bill and conn.tracked_items and product.is_storable and product.default_code \
+                and not product.clarus_xero_no_sync:
+            return conn.inventory_account_code or None
+        return self._account_code(ctx, line.account_id) or (
+            conn.default_expense_account_code if bill else conn.default_sales_account_code)
 
     def _tax_rate(self, ctx, tax, tax_type):
         """The percent Xero will apply to the line: the imported rate of its TaxType, else
@@ -290,7 +332,9 @@ class ClarusXeroDocument(models.AbstractModel):
         maps = ctx["maps"]
         option = None
         if conn.tracking_source == "warehouse":
-            warehouse = line.sale_line_ids.order_id.warehouse_id[:1]
+            # Sales by their order's warehouse, purchases by the warehouse received into.
+            warehouse = line.sale_line_ids.order_id.warehouse_id[:1] \
+                or line.purchase_line_id.order_id.picking_type_id.warehouse_id[:1]
             option = maps["warehouse"].get(warehouse.id)
         elif conn.tracking_source == "team":
             option = maps["team"].get(move.team_id.id)

@@ -8,6 +8,7 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare
 
 from clarus_sync_engine import client, contacts, idempotency, planner, retry, states
 from clarus_sync_engine.client import PacingStop
@@ -395,7 +396,9 @@ class ClarusXeroPush(models.AbstractModel):
 
         Returns ``{index in elements: Xero record}``. Items are upserted by code, so
         they never need a look-up; contacts always do (name clashes, archived contacts);
-        documents, allocations and notes only after a send whose outcome is unknown."""
+        documents, allocations and notes only after a send whose outcome is unknown.
+        Supplier bills and credit notes are looked up by contact, number and date
+        (``_find_bills``): their numbers are the suppliers' and may repeat."""
         kind = jobs[0].kind
         tenant = ctx["connection"].tenant_id
         if kind in APPLIED_LOOKUPS:
@@ -408,15 +411,51 @@ class ClarusXeroPush(models.AbstractModel):
             return {}
         if kind != "contact" and not any(jobs.mapped("outcome_unknown")):
             return {}
-        keys = [e.get(field) for e in elements if e.get(field)]
+        bills = {index for index, element in enumerate(elements)
+                 if client.is_bill(kind, element)}
+        found = self._find_bills(ctx, jobs, elements, bills) if bills else {}
+        keys = [e.get(field) for i, e in enumerate(elements) if i not in bills and e.get(field)]
         if not keys:
-            return {}
+            return found
         if kind == "contact":
             by_key = self._match_contacts(ctx, elements)
         else:
             by_key = ctx["gateway"].find_existing(kind, tenant, keys, field)
-        return {index: by_key[element.get(field)] for index, element in enumerate(elements)
-                if by_key.get(element.get(field))}
+        found.update({index: by_key[element.get(field)]
+                      for index, element in enumerate(elements)
+                      if index not in bills and by_key.get(element.get(field))})
+        return found
+
+    def _find_bills(self, ctx, jobs, elements, indexes):
+        """The supplier documents a lost send created: ``{index: Xero record}``.
+
+        Only jobs whose last send may have reached Xero are looked up, by Type, contact,
+        number and date. A match already bound to another Odoo document is that one's,
+        never this one's (the same vendor may send two bills with one number); of the
+        rest, one with Odoo's total is preferred."""
+        kind = jobs[0].kind
+        id_field = client.KINDS[kind][1]
+        wanted = {index: client.bill_key(kind, elements[index]) for index in indexes
+                  if jobs[index].outcome_unknown and not elements[index].get(id_field)}
+        if not wanted:
+            return {}
+        matches = ctx["gateway"].find_bills(ctx["connection"].tenant_id,
+                                            list(wanted.values()), kind)
+        candidate_ids = [e.get(id_field) for found in matches.values() for e in found]
+        taken = set(self.env["clarus.xero.binding"].search([
+            ("connection_id", "=", ctx["connection"].id), ("res_model", "=", "account.move"),
+            ("xero_id", "in", candidate_ids)]).mapped("xero_id")) if candidate_ids else set()
+        found = {}
+        for index, key in wanted.items():
+            free = [e for e in matches.get(key, ()) if e.get(id_field) not in taken]
+            if not free:
+                continue
+            total = jobs[index]._record().amount_total
+            best = next((e for e in free if float_compare(
+                float(e.get("Total") or 0), total, precision_digits=2) == 0), free[0])
+            taken.add(best.get(id_field))
+            found[index] = best
+        return found
 
     def _allocation_applied(self, ctx, tenant, element):
         """After a lost answer, an allocation Xero already applied is not applied twice."""
