@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from clarus_sync_engine import states
 
@@ -53,14 +54,17 @@ class PurchaseOrder(models.Model):
     @api.depends("partner_id", "company_id")
     def _compute_clarus_xero_save(self):
         Connection = self.env["clarus.xero.connection"].sudo()
+        defaults = {}
         for order in self:
             choice = order.partner_id.commercial_partner_id.clarus_xero_po_save
             if choice in ("always", "never"):
                 order.clarus_xero_save = choice == "always"
-            else:
-                conn = Connection._for_company(order.company_id or self.env.company)
-                order.clarus_xero_save = bool(conn.purchase_order_save_default) if conn \
-                    else False
+                continue
+            company = order.company_id or self.env.company
+            if company.id not in defaults:
+                defaults[company.id] = bool(
+                    Connection._for_company(company).purchase_order_save_default)
+            order.clarus_xero_save = defaults[company.id]
 
     @api.depends("clarus_xero_no_sync", "clarus_xero_no_sync_reason", "clarus_xero_hold_reason",
                  "partner_id.commercial_partner_id.clarus_xero_no_sync",
@@ -95,6 +99,20 @@ class PurchaseOrder(models.Model):
         if not all_orders:
             domain.append(("res_id", "in", self.ids))
         return self.env["clarus.xero.job"].sudo().search(domain).mapped("res_id")
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_clarus_xero_synced(self):
+        """An order Xero still holds cannot be deleted here (cancelling it deletes it in
+        Xero); one Xero deleted may go."""
+        held = self.env["clarus.xero.binding"].sudo().with_context(active_test=False).search(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids),
+             ("xero_status", "!=", "DELETED")], limit=1)
+        if held:
+            raise UserError(self.env._(
+                "%(order)s is in Xero (%(ref)s) and cannot be deleted here. Cancel it: Xero "
+                "deletes it too, and then it can be deleted.",
+                order=self.browse(held.res_id).display_name,
+                ref=held.xero_number or held.xero_id))
 
     # ------------------------------------------------------------- triggers
 

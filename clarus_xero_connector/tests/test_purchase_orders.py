@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from clarus_xero_emulator.msjson import date_to_ms
@@ -84,6 +85,9 @@ class TestPurchaseOrderSync(PurchaseOrderCase):
         order.order_line.product_qty = 150
         order.order_line.price_unit = 2.25
         order.write({"date_planned": datetime(2027, 1, 15, 10, 0), "partner_ref": "HS-4480"})
+        site = self.env["res.partner"].create({
+            "name": "Quay Street site", "street": "1 Quay Street", "city": "Auckland"})
+        order.dest_address_id = site
         jobs = self.order_jobs(order).filtered(lambda job: job.state == "pending")
         self.assertEqual(len(jobs), 1, "several edits before the push make one job")
         self.push()
@@ -92,6 +96,7 @@ class TestPurchaseOrderSync(PurchaseOrderCase):
         self.assertEqual(float(po["LineItems"][0]["UnitAmount"]), 2.25)
         self.assertEqual(po["DeliveryDate"], date_to_ms("2027-01-15"))
         self.assertEqual(po["Reference"], "HS-4480")
+        self.assertIn("1 Quay Street", po["DeliveryAddress"])
         self.assertEqual(po["Status"], "AUTHORISED")
 
     def test_rfq_goes_as_draft_only_when_drafts_are_on(self):
@@ -111,11 +116,15 @@ class TestPurchaseOrderSync(PurchaseOrderCase):
         order = self.make_order()
         self.push()
         order.button_cancel()
+        with self.assertRaisesRegex(UserError, "is in Xero"), self.cr.savepoint():
+            order.unlink()
         self.push()
         self.assertEqual(self.xero_order(order)["Status"], "DELETED")
         self.assertEqual(order.clarus_xero_po_status, "DELETED")
         self.assertNotIn(order, self.env["purchase.order"].search(
             [("clarus_xero_po_status", "not in", [False, "DELETED"])]))
+        order.unlink()
+        self.assertFalse(order.exists(), "deleted in Xero, it may go in Odoo")
 
     def test_cancel_before_the_push_drops_the_job(self):
         order = self.make_order()
@@ -143,17 +152,41 @@ class TestPurchaseOrderSync(PurchaseOrderCase):
             [("clarus_xero_has_error", "=", True)]), "the Xero error filter")
         self.assertEqual(self.xero_order(order)["Status"], "BILLED")
 
-    def test_fully_billed_order_becomes_billed_in_xero(self):
-        order = self.make_order()
-        self.push()
+    def bill(self, order):
         bill = self.env["account.move"].browse(order.action_create_invoice()["res_id"])
         bill.invoice_date = fields.Date.today()
         bill.action_post()
         self.assertEqual(order.invoice_status, "invoiced")
+        # What posting a vendor bill does for its orders.
         order._clarus_xero_queue_update()
+        return bill
+
+    def test_fully_billed_order_becomes_billed_in_xero(self):
+        order = self.make_order()
+        self.push()
+        bill = self.bill(order)
         self.push()
         self.assertEqual(self.xero_order(order)["Status"], "BILLED")
         self.assertEqual(order.clarus_xero_po_status, "BILLED")
+        self.assertEqual(order.invoice_ids, bill, "the Xero page lists the order's bills")
+
+    def test_order_billed_before_it_reached_xero_ends_billed(self):
+        order = self.make_order()
+        self.bill(order)
+        self.push()
+        self.assertEqual(self.xero_order(order)["Status"], "BILLED",
+                         "created AUTHORISED (Xero creates none BILLED), then billed")
+        self.assertEqual(order.clarus_xero_po_status, "BILLED")
+
+    def test_a_purchase_user_confirms_and_the_order_is_queued(self):
+        buyer = self.env["res.users"].create({
+            "name": "Buyer", "login": "clarus-buyer", "company_id": self.env.company.id,
+            "company_ids": [Command.set(self.env.company.ids)],
+            "group_ids": [Command.set(self.env.ref("purchase.group_purchase_user").ids)]})
+        order = self.make_order(confirm=False)
+        self.assertIs(order.with_user(buyer).button_confirm(), True)
+        self.push()
+        self.assertEqual(self.xero_order(order)["Status"], "AUTHORISED")
 
     def test_shipping_line_goes_without_item_on_the_shipping_account(self):
         self.connection.missing_items_policy = "ask"
