@@ -1,15 +1,17 @@
 """Sale orders and deliveries show what Xero holds of them, and their flags keep it out."""
 
+import json
 from ast import literal_eval
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import XeroEmulatorCase
 
 
-@tagged("post_install", "-at_install")
-class TestOrderXeroFields(XeroEmulatorCase):
+class OrderXeroCase(XeroEmulatorCase):
+    """Confirmed orders of a stocked product, shipped and invoiced as a user does."""
+
     def setUp(self):
         super().setUp()
         self.env.user.group_ids |= (self.env.ref("sales_team.group_sale_manager")
@@ -75,6 +77,10 @@ class TestOrderXeroFields(XeroEmulatorCase):
         return self.env[model].search(
             self._filter_domain(model, name) + [("id", "in", records.ids)])
 
+
+
+@tagged("post_install", "-at_install")
+class TestOrderXeroFields(OrderXeroCase):
     # ------------------------------------------------------------ sale orders
 
     def test_order_shows_its_documents_as_xero_holds_them(self):
@@ -264,3 +270,49 @@ class TestOrderXeroFields(XeroEmulatorCase):
         self.assertFalse(self.jobs_for(invoice, "history"))
         self.push()
         self.assertTrue(self.xero_invoice(invoice), "the invoice still goes")
+
+
+# Waits for the form, opens its Xero tab and checks that the tab shows ``expected``.
+XERO_TAB_CHECK = """
+const expected = %s;
+let tries = 0;
+const check = () => {
+    const tab = document.querySelector('.o_form_view a.nav-link[name="clarus_xero"]');
+    if (!tab) {
+        if (++tries > 50) { console.error('the form has no Xero tab'); }
+        else { setTimeout(check, 200); }
+        return;
+    }
+    tab.click();
+    setTimeout(() => {
+        const text = document.querySelector('.o_form_view .tab-pane.active').innerText;
+        const missing = expected.filter((word) => !text.includes(word));
+        if (missing.length) { console.error('the Xero tab misses ' + missing.join(', ')); }
+        else { console.log('test successful'); }
+    }, 1000);
+};
+check();
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestOrderXeroPages(OrderXeroCase, HttpCase):
+    """The Xero tabs of an order and a delivery show, in a real browser, the error to fix
+    and the documents Xero holds. Odoo skips this when no Chromium is installed."""
+
+    def test_order_and_delivery_tabs_show_status_error_and_documents(self):
+        self.env.user.group_ids |= self.env.ref("base.group_system")
+        sent, _picking, invoice = self._shipped_and_invoiced(tracking_ref="TRK-UI")
+        failing, failing_picking, _bad = self._shipped_and_invoiced(
+            tax=self._failing_tax(), tracking_ref="TRK-UI-FAIL")
+        self.push()
+        checks = [
+            (f"/odoo/action-sale.action_orders/{sent.id}",
+             ["In Xero", invoice.name, self.xero_invoice(invoice)["InvoiceNumber"]]),
+            (f"/odoo/action-sale.action_orders/{failing.id}", ["Error", "no Xero tax rate"]),
+            (f"/odoo/action-stock.action_picking_tree_all/{failing_picking.id}",
+             ["Error", "no Xero tax rate"]),
+        ]
+        for url, expected in checks:
+            self.browser_js(url, XERO_TAB_CHECK % json.dumps(expected), ready="odoo.isReady",
+                            login=self.env.user.login, timeout=60)
