@@ -21,12 +21,15 @@ class AccountMove(models.Model):
     )
     clarus_xero_needs_reauth = fields.Boolean(compute="_compute_clarus_xero_connection_id")
 
-    @api.depends("company_id")
+    @api.depends("company_id", "move_type")
     def _compute_clarus_xero_connection_id(self):
         for move in self:
             conn = self.env["clarus.xero.connection"].sudo()._for_company(move.company_id)
             move.clarus_xero_connection_id = conn
-            move.clarus_xero_needs_reauth = conn.state == "needs_reauth"
+            # Only where it matters: a document this connection would send.
+            move.clarus_xero_needs_reauth = conn.state == "needs_reauth" and (
+                move.move_type in SALES_TYPES
+                or (move.move_type in PURCHASE_TYPES and conn.send_vendor_bills))
 
     # --------------------------------------------------------------- outbox
 

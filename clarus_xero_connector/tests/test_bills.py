@@ -338,6 +338,15 @@ class TestBills(XeroEmulatorCase):
         self.push()
         self.assertEqual(len(self.xero_bills("SUP-LATER")), 1)
 
+    def test_reauthorisation_banner_shows_on_bills_the_connection_sends(self):
+        bill = self.make_bill(ref="SUP-BANNER")
+        self.connection.state = "needs_reauth"
+        bill.invalidate_recordset(["clarus_xero_needs_reauth"])
+        self.assertTrue(bill.clarus_xero_needs_reauth)
+        self.connection.send_vendor_bills = False
+        bill.invalidate_recordset(["clarus_xero_needs_reauth"])
+        self.assertFalse(bill.clarus_xero_needs_reauth, "bills are not being sent at all")
+
     def test_bill_in_a_currency_xero_does_not_have_fails_alone(self):
         good = self.make_bill(ref="SUP-GOOD")
         eur = self.setup_other_currency("EUR")
