@@ -11,8 +11,7 @@ from odoo.tests import tagged
 
 from .common import XeroEmulatorCase
 
-LOST_ANSWER = {"mode": "timeout", "hold": 1.5, "count": 1,
-               "path_prefix": "/api.xro/2.0/Invoices", "method": "POST"}
+LOST_ANSWER = {"mode": "timeout", "hold": 1.5, "count": 1, "method": "POST"}
 
 
 @tagged("post_install", "-at_install")
@@ -90,9 +89,10 @@ class TestBills(XeroEmulatorCase):
         return len([r for r in self.xero_requests()
                     if r["method"] in ("PUT", "POST") and r["path"].endswith("/Invoices")])
 
-    def lose_the_next_answer(self):
+    def lose_the_next_answer(self, collection="Invoices"):
         """Xero saves the next batch of documents, but its answer never comes back."""
-        self.control("POST", "/faults", LOST_ANSWER)
+        self.control("POST", "/faults", dict(LOST_ANSWER,
+                                             path_prefix=f"/api.xro/2.0/{collection}"))
         self.connection.request_timeout = 1
 
     def outlive_the_idempotency_key(self):
@@ -196,6 +196,24 @@ class TestBills(XeroEmulatorCase):
         self.assertEqual(Decimal(str(self.xero_bill(bill)["Total"])),
                          Decimal(str(bill.amount_total)))
         self.assertEqual(self.bill_writes(), writes_before, "found, not sent again")
+
+    def test_lost_answer_on_a_vendor_refund_is_looked_up_not_created_twice(self):
+        earlier = self.make_bill(move_type="in_refund", ref="SUP-CR-5",
+                                 date=self.today - timedelta(days=1))
+        self.push()
+        refund = self.make_bill(move_type="in_refund", ref="SUP-CR-5",
+                                lines=[(self.product_a, 1, 12.0)])
+        self.lose_the_next_answer("CreditNotes")
+        self.push()
+        job = self.jobs_for(refund, "credit_note")
+        self.assertTrue(job.outcome_unknown)
+        self.outlive_the_idempotency_key()
+        self.push_until_done()
+        self.assertEqual(job.state, "done")
+        credits = self.xero_bills("SUP-CR-5", "CreditNotes", "ACCPAYCREDIT")
+        self.assertEqual(len(credits), 2, "one Xero credit note per Odoo refund")
+        self.assertEqual({c["CreditNoteID"] for c in credits},
+                         {earlier.clarus_xero_id, refund.clarus_xero_id})
 
     def test_two_bills_with_one_vendor_reference_both_land(self):
         first = self.make_bill(ref="SUP-SAME", lines=[(self.product_a, 1, 10.0)])
@@ -302,6 +320,14 @@ class TestBills(XeroEmulatorCase):
         bill.button_draft()
         with self.assertRaisesRegex(UserError, "exists in Xero"):
             bill.unlink()
+
+    def test_exported_bill_can_still_be_paid(self):
+        bill = self.make_bill(ref="SUP-PAY")
+        self.push()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=bill.ids,
+        ).create({})._create_payments()
+        self.assertIn(bill.payment_state, ("paid", "in_payment"))
 
     def test_do_not_sync_bill_vendor_or_purchase_order(self):
         flagged_bill = self.make_bill(post=False)
