@@ -179,6 +179,7 @@ class PurchaseOrder(models.Model):
         cancelled = self.filtered(lambda order: order.state == "cancel")
         cancelled._clarus_xero_cancel_on(conn, live)
         todo = (self - cancelled).filtered(lambda order: order._clarus_xero_wanted(conn, live))
+        (self - cancelled - todo)._clarus_xero_drop_unsent(conn)
         missing = todo._clarus_xero_missing_products(conn)
         if missing and conn.missing_items_policy != "create" \
                 and not self.env.context.get(CREATE_ITEMS_KEY):
@@ -196,6 +197,18 @@ class PurchaseOrder(models.Model):
         if self.state == "purchase" or self.id in live:
             return True
         return self.state in RFQ_STATES and conn.purchase_order_send_drafts
+
+    def _clarus_xero_drop_unsent(self, conn):
+        """Orders no longer due in Xero (flagged, held back, no longer saved there): their
+        queued changes are dropped before they are sent; what Xero holds stays as it is."""
+        if not self:
+            return
+        self.env["clarus.xero.job"].sudo().search([
+            ("connection_id", "=", conn.id), ("res_model", "=", self._name),
+            ("res_id", "in", self.ids), ("kind", "=", "purchase_order"),
+            ("state", "in", list(states.CANCELLABLE_STATES))])._move_to(
+            states.CANCELLED, done_at=fields.Datetime.now(),
+            error_message=self.env._("The order is no longer to be sent to Xero."))
 
     def _clarus_xero_excluded(self):
         """Flagged orders, and orders of flagged vendors, are never sent."""

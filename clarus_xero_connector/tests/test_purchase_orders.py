@@ -253,11 +253,30 @@ class TestPurchaseOrderMissingItems(PurchaseOrderCase):
         order.order_line.product_qty = 5
         self.push()
         self.assertFalse(self.xero_orders(order), "a kept-back order stays out, edits too")
+        self.assertFalse(self.order_jobs(order))
         action = order.action_clarus_xero_send()
         wizard = self.env[action["res_model"]].browse(action["res_id"])
         wizard.action_create_items()
         self.push()
         self.assertEqual(float(self.xero_order(order)["LineItems"][0]["Quantity"]), 5)
+
+    def test_new_missing_product_on_an_order_in_xero_holds_its_update(self):
+        self.env["clarus.xero.job"].sudo()._enqueue(self.connection, self.bolt, "item")
+        order = self.make_order()
+        self.push()
+        self.assertEqual(self.xero_order(order)["Status"], "AUTHORISED")
+        order.write({"order_line": [Command.create({
+            "product_id": self.nut.id, "product_qty": 3, "price_unit": 0.5,
+            "tax_ids": [Command.set(self.purchase_tax.ids)]})]})
+        self.assertEqual(order.clarus_xero_hold, "ask")
+        self.assertIn("Hex nut", order.clarus_xero_out_reason)
+        self.assertFalse(self.order_jobs(order).filtered(lambda job: job.state == "pending"))
+        self.push()
+        self.assertEqual(len(self.xero_order(order)["LineItems"]), 1, "Xero keeps the last")
+        action = order.action_clarus_xero_send()
+        self.env[action["res_model"]].browse(action["res_id"]).action_create_items()
+        self.push()
+        self.assertEqual(len(self.xero_order(order)["LineItems"]), 2)
 
     def test_always_create_stops_asking(self):
         first = self.make_order(confirm=False)
@@ -312,3 +331,42 @@ class TestPurchaseOrderKeptOut(PurchaseOrderCase):
         self.assertIn("31 characters", bad.clarus_xero_last_error)
         self.assertIn("at most 30", bad.clarus_xero_last_error)
         self.assertFalse(self.jobs_for(too_long, "item"), "no item is tried for that code")
+
+
+@tagged("post_install", "-at_install")
+class TestPurchaseOrderViews(PurchaseOrderCase):
+    def test_form_list_and_search_show_xero(self):
+        Order = self.env["purchase.order"]
+        form = Order.get_views([(False, "form")])["views"]["form"]["arch"]
+        for field in ("clarus_xero_po_number", "clarus_xero_po_status",
+                      "clarus_xero_po_exported_at", "clarus_xero_sync_state",
+                      "clarus_xero_last_error", "invoice_ids", "clarus_xero_save",
+                      "clarus_xero_out_reason"):
+            self.assertIn(f'name="{field}"', form)
+        self.assertIn('name="action_clarus_xero_send"', form)
+        self.assertIn('name="action_view_clarus_xero_jobs"', form)
+        # The RFQ and the purchase order menus have their own list and search views.
+        for list_xmlid, search_xmlid in (
+                ("purchase.purchase_order_kpis_tree", "purchase.view_purchase_order_filter"),
+                ("purchase.purchase_order_view_tree", "purchase.purchase_order_view_search")):
+            views = Order.get_views([(self.env.ref(list_xmlid).id, "list"),
+                                     (self.env.ref(search_xmlid).id, "search")])["views"]
+            self.assertIn('name="clarus_xero_po_status"', views["list"]["arch"])
+            for name in ("clarus_xero_in", "clarus_xero_not_in", "clarus_xero_error",
+                         "clarus_xero_excluded"):
+                self.assertIn(f'name="{name}"', views["search"]["arch"])
+
+    def test_filters_find_the_orders(self):
+        sent = self.make_order()
+        held = self.make_order()
+        held.write({"clarus_xero_no_sync": True, "clarus_xero_no_sync_reason": "Test"})
+        self.assertEqual(self.order_jobs(held).state, "cancelled",
+                         "flagged before the push: its queued job is dropped")
+        self.push()
+        Order = self.env["purchase.order"]
+        search = Order.get_views([(False, "search")])["views"]["search"]["arch"]
+        self.assertIn("clarus_xero_has_error", search)
+        in_xero = Order.search([("clarus_xero_po_status", "not in", [False, "DELETED"])])
+        self.assertIn(sent, in_xero)
+        self.assertNotIn(held, in_xero)
+        self.assertNotIn(sent, Order.search([("clarus_xero_has_error", "=", True)]))
