@@ -258,7 +258,7 @@ class ClarusXeroDocument(models.AbstractModel):
         conn = ctx["connection"]
         product = line.product_id
         bill = move.move_type in PURCHASE_TYPES
-        shipping = bool(product) and conn._is_shipping_product(product)
+        shipping = self._is_shipping(ctx, product)
         tax = line.tax_ids[:1]
         # The connection's default tax type is a sales rate: purchase lines never fall
         # back to it (Xero would refuse it on an expense account).
@@ -276,6 +276,15 @@ class ClarusXeroDocument(models.AbstractModel):
             "tax_rate": self._tax_rate(ctx, tax, tax_type),
             "tracking": self._tracking(ctx, move, line),
         }
+
+    def _is_shipping(self, ctx, product):
+        """Is ``product`` shipping and handling for this connection (read once per run)?"""
+        if not product:
+            return False
+        cache = ctx.setdefault("shipping_products", {})
+        if product.id not in cache:
+            cache[product.id] = ctx["connection"]._is_shipping_product(product)
+        return cache[product.id]
 
     def _line_description(self, conn, line, bill):
         """The line's label (or its product's name, when the connection sends no
