@@ -27,8 +27,9 @@ def _requests(emulator):
 
 
 @pytest.fixture(scope="module")
-def emulator():
-    handle = start_server(port=0)
+def emulator(emulator_spec_path):
+    # With XERO_OPENAPI_SPEC set, every request is also checked against Xero's spec.
+    handle = start_server(port=0, spec_path=emulator_spec_path)
     yield handle
     handle.stop()
 
