@@ -152,6 +152,16 @@ class TestBills(XeroEmulatorCase):
         self.assertEqual(bill.clarus_xero_sync_state, "synced")
         self.assertEqual(bill.clarus_xero_number, "SUP-INV-4411")
 
+    def test_posting_a_bill_queues_its_vendor_and_items_first(self):
+        bill = self.make_bill(ref="SUP-Q")
+        job = self.jobs_for(bill, "invoice")
+        self.assertEqual(job.state, "pending")
+        self.assertEqual(set(job.depends_on), {
+            f"res.partner,{self.partner_a.id}", f"product.product,{self.product_a.id}"})
+        self.assertTrue(self.jobs_for(self.partner_a, "contact"))
+        self.assertTrue(self.jobs_for(self.product_a, "item"))
+        self.assertEqual(bill.clarus_xero_sync_state, "queued")
+
     def test_vendor_refund_lands_as_accpaycredit_allocated_to_its_bill(self):
         bill = self.make_bill(ref="SUP-9", lines=[(self.product_a, 4, 25.0)])
         self.push()
@@ -387,3 +397,20 @@ class TestBills(XeroEmulatorCase):
         self.assertEqual(good.clarus_xero_sync_state, "synced")
         self.assertEqual(Counter(b["InvoiceNumber"] for b in self.xero_bills()),
                          Counter({"SUP-GOOD": 1}))
+
+    def test_unmapped_purchase_tax_fails_alone_and_never_takes_a_sales_rate(self):
+        self.connection.default_tax_type = "OUTPUT2"
+        good = self.make_bill(ref="SUP-TAXED")
+        unmapped = self.purchase_tax.copy({"name": "Unmapped purchase 15%"})
+        bad = self.make_bill(ref="SUP-UNMAPPED", post=False)
+        bad.invoice_line_ids.tax_ids = unmapped
+        bad.action_post()
+        self.push()
+        self.assertEqual(good.clarus_xero_sync_state, "synced")
+        self.assertFalse(self.xero_bills("SUP-UNMAPPED"))
+        self.assertIn("no Xero tax rate", bad.clarus_xero_last_error)
+        self.map_tax(self.connection, unmapped, "INPUT2")
+        self.jobs_for(bad, "invoice").action_retry()
+        self.push()
+        [line] = self.xero_bills("SUP-UNMAPPED")[0]["LineItems"]
+        self.assertEqual(line["TaxType"], "INPUT2")
