@@ -12,6 +12,10 @@ from . import clarus_xero_job
 from . import clarus_xero_document
 from . import clarus_xero_push
 from . import clarus_xero_webhook_event
+from . import clarus_xero_pacing
+from . import clarus_xero_connection_scheduling
+from . import clarus_xero_webhook_event_scheduling
+from . import ir_cron
 from . import account_move
 from . import account_move_line
 from . import res_partner

@@ -71,13 +71,22 @@ class ClarusXeroPush(models.AbstractModel):
         point where progress must survive a crash (the cron passes _commit_progress).
 
         One organisation's failure is recorded on its connection and never stops the
-        others."""
+        others. Each connection's own scheduled action is asked to run first, so that
+        every free cron worker takes an organisation; this run then works on those no
+        other worker holds (the organisation lock decides), one after the other."""
         self.env["clarus.xero.job"]._requeue_stuck()
         connections = self.env["clarus.xero.connection"].sudo().search(
             [("state", "=", "connected")]
         )
+        connections._ensure_schedules()
+        connections._trigger_push_of()
+        if commit:
+            # The triggers must be visible to the other workers before this run starts.
+            commit(0)
         for connection in connections:
-            self._run_guarded(connection, commit)
+            with connection._organisation_lock() as mine:
+                if mine:
+                    self._run_guarded(connection, commit)
 
     def _run_guarded(self, connection, commit):
         """One organisation's run behind a guard: with real commits (the cron), an error

@@ -17,3 +17,4 @@ from . import test_mapping_rules
 from . import test_order_fields
 from . import test_purchase_orders
 from . import test_bills
+from . import test_scaling
