@@ -304,10 +304,11 @@ class TestScaling(BaseCase):
             if process.poll() is not None:
                 self.fail(f"the Odoo server on port {port} stopped: {process.returncode}")
             try:
-                if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=2).ok:
-                    return
+                up = requests.get(f"http://127.0.0.1:{port}/web/health", timeout=2).ok
             except requests.RequestException:
-                pass
+                up = False  # not listening yet
+            if up:
+                return
             time.sleep(0.5)
         self.fail(f"the Odoo server on port {port} did not answer")
 
