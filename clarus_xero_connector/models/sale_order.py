@@ -36,6 +36,18 @@ def blocked_jobs_domain(documents, kinds=None):
     return domain + ([("kind", "in", kinds)] if kinds else [])
 
 
+def cancel_jobs_of(documents, kinds=None):
+    """Flagged after they were queued: what has not gone to Xero yet stays out (queued
+    and failed jobs are cancelled, each with a note on its document)."""
+    domain = [("res_model", "=", "account.move"), ("res_id", "in", documents.ids),
+              ("state", "in", list(states.CANCELLABLE_STATES))]
+    if kinds:
+        domain.append(("kind", "in", kinds))
+    jobs = documents.env["clarus.xero.job"].sudo().search(domain)
+    jobs.action_cancel()
+    return jobs
+
+
 def failed_job_message(job, documents):
     """A blocked job's error, prefixed with the document it belongs to (and, for a job
     that waits, the record whose job failed)."""
@@ -54,7 +66,8 @@ class SaleOrder(models.Model):
 
     clarus_xero_no_sync = fields.Boolean(
         help="Keeps every invoice and credit note of this order out of Xero, including those "
-        "created after the flag is set.")
+        "created after the flag is set. What is queued or failed is cancelled; what Xero "
+        "already holds stays there (correct it in Xero or with a credit note).")
     clarus_xero_sync_state = fields.Selection(
         XERO_STATUSES, string="Xero", compute="_compute_clarus_xero_sync_state",
         search="_search_clarus_xero_sync_state",
@@ -68,6 +81,12 @@ class SaleOrder(models.Model):
         "account.move", string="Sent to Xero", compute="_compute_clarus_xero_move_ids",
         groups="account.group_account_invoice",
         help="The order's posted invoices and credit notes, with what Xero holds of them.")
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("clarus_xero_no_sync"):
+            cancel_jobs_of(self._clarus_xero_documents())
+        return res
 
     def _compute_clarus_xero_sync_state(self):
         ids = [order_id for order_id in self._origin.ids if order_id]

@@ -7,6 +7,7 @@ from .sale_order import (
     LIVE_JOB_STATES,
     XERO_STATUSES,
     blocked_jobs_domain,
+    cancel_jobs_of,
     failed_job_message,
     search_xero_status,
 )
@@ -22,7 +23,8 @@ class StockPicking(models.Model):
     clarus_xero_no_sync = fields.Boolean(
         help="Keeps this delivery's shipment note (carrier and tracking reference) off the "
         "Xero invoice's history. The invoice that bills the delivery still goes to Xero, "
-        "unless its sale order or its customer is flagged too.")
+        "unless its sale order or its customer is flagged too. A note already queued is "
+        "cancelled when this was the invoice's only shipment to tell about.")
     clarus_xero_sync_state = fields.Selection(
         XERO_STATUSES, string="Xero Note", compute="_compute_clarus_xero_sync_state",
         search="_search_clarus_xero_sync_state",
@@ -43,6 +45,12 @@ class StockPicking(models.Model):
         res = super().write(vals)
         if "carrier_tracking_ref" in vals:
             self._clarus_xero_queue_history()
+        if vals.get("clarus_xero_no_sync"):
+            # A note queued for invoices that have no other shipment to tell about stays
+            # out; the others still go, without this delivery (read when sent).
+            invoices = self.sudo()._clarus_xero_invoices()
+            cancel_jobs_of(invoices.filtered(lambda m: not m._clarus_xero_shipments()),
+                           ["history"])
         return res
 
     def _clarus_xero_invoices(self):

@@ -183,6 +183,20 @@ class TestOrderXeroFields(OrderXeroCase):
         self.assertEqual(order.clarus_xero_sync_state, "excluded")
         self.assertEqual(self._filtered("sale.order", "clarus_xero_excluded", order), order)
 
+    def test_order_flagged_after_queueing_keeps_what_has_not_gone_out(self):
+        order, picking, invoice = self._shipped_and_invoiced(tracking_ref="TRK-LATE-FLAG")
+        queued = self.jobs_for(invoice)
+        self.assertEqual(set(queued.mapped("kind")), {"invoice", "history"})
+        order.write({"clarus_xero_no_sync": True,
+                     "clarus_xero_no_sync_reason": "Invoiced by the franchise"})
+        self.assertEqual(set(queued.mapped("state")), {"cancelled"})
+        self.assertTrue(invoice.message_ids.filtered(
+            lambda m: "cancelled" in (m.body or "")), "the invoice says why nothing went")
+        self.push()
+        self.assertIsNone(self.xero_invoice(invoice))
+        self.assertEqual(order.clarus_xero_sync_state, "excluded")
+        self.assertEqual(picking.clarus_xero_sync_state, "excluded")
+
     def test_order_flag_needs_a_reason(self):
         order = self._order(confirm=False)
         with self.assertRaisesRegex(Exception, "Say why"):
@@ -252,6 +266,23 @@ class TestOrderXeroFields(OrderXeroCase):
         self.push()
         self.assertTrue(self.xero_invoice(invoice))
         self.assertEqual(picking.clarus_xero_sync_state, "excluded")
+        self.assertEqual(order.clarus_xero_sync_state, "synced")
+
+    def test_delivery_flagged_after_billing_sends_no_note(self):
+        order, picking, invoice = self._shipped_and_invoiced(tracking_ref="TRK-WITHDRAWN")
+        self.assertEqual(self.jobs_for(invoice, "history").state, "pending")
+        picking.write({"clarus_xero_no_sync": True,
+                       "clarus_xero_no_sync_reason": "Carrier details are private"})
+        self.assertEqual(self.jobs_for(invoice, "history").state, "cancelled")
+        self.assertEqual(self.jobs_for(invoice, "invoice").state, "pending")
+        self.push()
+        xero = self.xero_invoice(invoice)
+        self.assertTrue(xero, "the invoice still goes")
+        gateway = self.connection._gateway()
+        history, _h, _s = gateway._call(gateway.accounting, "get_invoice_history",
+                                        self.connection.tenant_id, xero["InvoiceID"])
+        self.assertNotIn("TRK-WITHDRAWN",
+                         " ".join(h.get("Details") or "" for h in history["HistoryRecords"]))
         self.assertEqual(order.clarus_xero_sync_state, "synced")
 
     def test_flagged_delivery_billed_by_invoice_what_shipped(self):
