@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import LockError
 
 from clarus_sync_engine import retry, states
 from clarus_sync_engine.pacing import SharedRatePacer
@@ -96,11 +97,10 @@ class ClarusXeroConnection(models.Model):  # pylint: disable=consider-merging-cl
                         conn._create_cron(kind, work)
                 elif cron.active != wanted:
                     try:
-                        with self.env.cr.savepoint():
-                            cron.lock_for_update(allow_referencing=True)
-                            cron.active = wanted
-                    except Exception:  # noqa: BLE001 - a running action: see the docstring
-                        continue
+                        cron.lock_for_update(allow_referencing=True)
+                    except LockError:
+                        continue  # running now: see the docstring
+                    cron.active = wanted
 
     def _ensure_schedules(self):
         """Connected connections whose action went missing or inactive get it back."""
@@ -170,19 +170,25 @@ class ClarusXeroConnection(models.Model):  # pylint: disable=consider-merging-cl
         if not conn or not conn._schedulable():
             cron_model._commit_progress(deactivate=True)
             return
-        due_before = conn._due_count(kind)
+        open_before = conn._open_count(kind)
         with conn._organisation_lock() as mine:
             if not mine:
+                # The worker holding it asks for this action again when it leaves.
                 conn._schedule(kind, fields.Datetime.now() + BUSY_RETRY)
                 return
             getattr(conn, WORK[kind].method)(
                 commit=lambda processed=0: cron_model._commit_progress(processed))
-        conn._schedule_next(kind, due_before)
+            conn._schedule_next(kind, open_before)
 
-    def _due_count(self, kind):
-        """Jobs of this kind of work that are due now (only the push has a queue)."""
+    def _open_count(self, kind):
+        """Jobs of this kind of work not finished yet (only the push has a queue)."""
         if kind != "push":
             return 0
+        return self.env["clarus.xero.job"].sudo().search_count([
+            ("connection_id", "=", self.id),
+            ("state", "in", (states.PENDING, states.WAITING, states.RUNNING))])
+
+    def _due_count(self):
         return self.env["clarus.xero.job"].sudo().search_count([
             ("connection_id", "=", self.id), ("state", "=", states.PENDING),
             "|", ("next_attempt_at", "=", False),
@@ -193,16 +199,18 @@ class ClarusXeroConnection(models.Model):  # pylint: disable=consider-merging-cl
         if cron.active:
             cron._trigger(when)
 
-    def _schedule_next(self, kind, due_before):
-        """Due work left (the run used its time slice): again now, so that any free
-        worker takes it; no progress: in a while; work due later: when it is due."""
+    def _schedule_next(self, kind, open_before=None):
+        """After working on the organisation: due work left (the run used its time
+        slice) comes back at once, so that any free worker takes it, unless the run
+        made no progress (then in a while); work due later comes back when it is due.
+        ``open_before`` None: the caller is not this action (it has no progress to
+        compare), so due work is handed to the action at once."""
         if kind != "push":
             return
         self.env.invalidate_all()
-        due_now = self._due_count(kind)
-        if due_now:
-            self._schedule(kind, None if due_now < due_before else
-                           fields.Datetime.now() + BUSY_RETRY)
+        if self._due_count():
+            stuck = open_before is not None and self._open_count(kind) >= open_before
+            self._schedule(kind, fields.Datetime.now() + BUSY_RETRY if stuck else None)
             return
         first = self.env["clarus.xero.job"].sudo().search(
             [("connection_id", "=", self.id), ("state", "=", states.PENDING),
@@ -231,7 +239,7 @@ class ClarusXeroConnection(models.Model):  # pylint: disable=consider-merging-cl
     def _trigger_push_of(self):
         """Ask every free cron worker to push these connections' due jobs now."""
         for conn in self.sudo():
-            if conn._due_count("push"):
+            if conn._due_count():
                 conn._schedule("push")
 
     @api.model

@@ -87,6 +87,8 @@ class ClarusXeroPush(models.AbstractModel):
             with connection._organisation_lock() as mine:
                 if mine:
                     self._run_guarded(connection, commit)
+                    # What this run left is handed to the organisation's own action.
+                    connection._schedule_next("push")
 
     def _run_guarded(self, connection, commit):
         """One organisation's run behind a guard: with real commits (the cron), an error
