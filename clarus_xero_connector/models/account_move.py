@@ -1,3 +1,5 @@
+from collections import namedtuple
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
@@ -9,6 +11,9 @@ SALES_TYPES = ("out_invoice", "out_refund")
 PURCHASE_TYPES = ("in_invoice", "in_refund")
 SYNCED_TYPES = SALES_TYPES + PURCHASE_TYPES
 INVOICE_TYPES = ("out_invoice", "in_invoice")
+# What the posting's one look-up learns about the company's connection.
+ConnectionFound = namedtuple(
+    "ConnectionFound", "conn state send_vendor_bills shipping_product_id bound")
 LINE_COMMAND_FIELDS = ("invoice_line_ids", "line_ids")
 
 
@@ -46,17 +51,15 @@ class AccountMove(models.Model):
             return
         moves = self.filtered(lambda m: m.move_type in SYNCED_TYPES and m.state == "posted")
         for company, company_moves in moves.grouped("company_id").items():
-            conn, state, bound = company_moves._clarus_xero_connection_and_bound(company)
-            if not conn or state not in ("connected", "needs_reauth"):
+            found = company_moves._clarus_xero_connection_and_bound(company)
+            if not found.conn or found.state not in ("connected", "needs_reauth"):
                 continue
-            company_moves.filtered(lambda m, conn=conn: m._clarus_xero_sent_by(conn)
-                                   and not m._clarus_xero_excluded()) \
-                ._clarus_xero_enqueue_on(conn, bound)
-
-    def _clarus_xero_sent_by(self, conn):
-        """Does ``conn`` send this kind of document?"""
-        return self.move_type in SALES_TYPES or (
-            self.move_type in PURCHASE_TYPES and conn.send_vendor_bills)
+            types = SYNCED_TYPES if found.send_vendor_bills else SALES_TYPES
+            todo = company_moves.filtered(
+                lambda m, types=types: m.move_type in types and not m._clarus_xero_excluded())
+            shipping = todo._clarus_xero_shipping_products(
+                self.env["product.product"].browse(found.shipping_product_id))
+            todo._clarus_xero_enqueue_on(found.conn, found.bound, shipping)
 
     def _clarus_xero_update_purchase_orders(self):
         """A posted bill changes its purchase orders in Xero (they become BILLED): the
@@ -68,22 +71,33 @@ class AccountMove(models.Model):
         if orders and hasattr(orders, "_clarus_xero_queue_update"):
             orders._clarus_xero_queue_update()
 
-    def _clarus_xero_prerequisites(self, conn=None):
+    def _clarus_xero_prerequisites(self, shipping=None):
         """Customers, vendors and items these documents need in Xero first, in id order
         (so that transactions queueing the same contacts lock them in one order)."""
         return (self.partner_id.commercial_partner_id.sorted("id"),
-                self._clarus_xero_products(conn).sorted("id"))
+                self._clarus_xero_products(shipping).sorted("id"))
+
+    def _clarus_xero_shipping_products(self, shipping_product):
+        """The products of these documents that are shipping and handling, read together:
+        the connection's ``shipping_product`` and delivery carriers' charge products (the
+        rule of ``clarus.xero.connection._is_shipping_product``)."""
+        products = self.invoice_line_ids.product_id
+        carriers = self.env["delivery.carrier"].sudo().with_context(active_test=False) \
+            .search([("product_id", "in", products.ids)])
+        return (products & shipping_product) | carriers.product_id
 
     def _clarus_xero_connection_and_bound(self, company):
-        """The company's active connection, its state, and which of these documents'
-        customers and items it already holds: one query, run at every posting."""
+        """The company's active connection, its state, what it sends, and which of these
+        documents' contacts and items it already holds: one query, run at every posting."""
         partners, products = self._clarus_xero_prerequisites()
-        self.env["clarus.xero.connection"].flush_model(["company_id", "active", "state"])
+        self.env["clarus.xero.connection"].flush_model(
+            ["company_id", "active", "state", "send_vendor_bills", "shipping_product_id"])
         self.env["clarus.xero.binding"].flush_model(
             ["connection_id", "res_model", "res_id", "active"])
         self.env.cr.execute(
             """
-            SELECT conn.id, conn.state, binding.res_model, binding.res_id
+            SELECT conn.id, conn.state, conn.send_vendor_bills, conn.shipping_product_id,
+                   binding.res_model, binding.res_id
               FROM clarus_xero_connection conn
               LEFT JOIN clarus_xero_binding binding ON binding.connection_id = conn.id
                AND binding.active
@@ -95,10 +109,11 @@ class AccountMove(models.Model):
         )
         rows = self.env.cr.fetchall()
         if not rows:
-            return self.env["clarus.xero.connection"], None, set()
-        conn = self.env["clarus.xero.connection"].sudo().browse(rows[0][0])
-        bound = {(model, res_id) for _id, _state, model, res_id in rows if model}
-        return conn, rows[0][1], bound
+            return ConnectionFound(self.env["clarus.xero.connection"], None, False, None, set())
+        conn_id, state, send_vendor_bills, shipping_product_id = rows[0][:4]
+        bound = {(model, res_id) for *_conn, model, res_id in rows if model}
+        return ConnectionFound(self.env["clarus.xero.connection"].sudo().browse(conn_id),
+                               state, send_vendor_bills, shipping_product_id, bound)
 
     @api.model
     def _clarus_xero_backlog(self, connection):
@@ -134,13 +149,16 @@ class AccountMove(models.Model):
             or any(lines.purchase_line_id.order_id.mapped("clarus_xero_no_sync"))
         )
 
-    def _clarus_xero_enqueue_on(self, conn, bound=None):
-        """Queue these documents, and the customers and items Xero does not hold yet
+    def _clarus_xero_enqueue_on(self, conn, bound=None, shipping=None):
+        """Queue these documents, and the contacts and items Xero does not hold yet
         (``bound``: ``(model, id)`` pairs it holds; looked up when not given), in one
-        statement."""
+        statement. ``shipping``: their shipping and handling products, which never
+        become items (read from ``conn`` when not given)."""
         if not self:
             return self.env["clarus.xero.job"]
-        partners, products = self._clarus_xero_prerequisites(conn)
+        if shipping is None:
+            shipping = self._clarus_xero_shipping_products(conn.shipping_product_id)
+        partners, products = self._clarus_xero_prerequisites(shipping)
         if bound is None:
             bound = {
                 (binding.res_model, binding.res_id)
@@ -154,16 +172,16 @@ class AccountMove(models.Model):
                 for records, kind in ((partners, "contact"), (products, "item"))
                 for record in records if (record._name, record.id) not in bound]
         for move in self:
-            rows += move._clarus_xero_job_rows(conn)
+            rows += move._clarus_xero_job_rows(shipping)
         return self.env["clarus.xero.job"].sudo()._enqueue_many(conn, rows)
 
-    def _clarus_xero_job_rows(self, conn=None):
+    def _clarus_xero_job_rows(self, shipping=None):
         """The document's own jobs: itself, its allocation, its shipment note. A bill is
         an "invoice" (ACCPAY), a vendor refund a "credit_note" (ACCPAYCREDIT)."""
         self.ensure_one()
         depends = [f"res.partner,{self.partner_id.commercial_partner_id.id}"]
         depends += [f"product.product,{product.id}"
-                    for product in self._clarus_xero_products(conn)]
+                    for product in self._clarus_xero_products(shipping)]
         kind = "invoice" if self.move_type in INVOICE_TYPES else "credit_note"
         origin = self.reversed_entry_id
         if kind == "credit_note" and origin:
@@ -175,14 +193,13 @@ class AccountMove(models.Model):
             rows.append((self, "history", (), 10))
         return rows
 
-    def _clarus_xero_products(self, conn=None):
+    def _clarus_xero_products(self, shipping=None):
         """Products that become Xero items: those with an internal reference, except the
-        shipping and handling ones, which go with no item code (see ``conn``)."""
+        ``shipping`` and handling ones, which go with no item code."""
         return self.invoice_line_ids.filtered(
             lambda line: line.display_type == "product" and line.product_id.default_code
             and not line.product_id.clarus_xero_no_sync
-            and not (conn and conn._is_shipping_product(line.product_id))
-        ).product_id
+        ).product_id - (shipping or self.env["product.product"])
 
     def _clarus_xero_shipments(self):
         """Done outgoing deliveries behind this invoice that carry a tracking reference."""
