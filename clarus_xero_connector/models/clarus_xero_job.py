@@ -12,6 +12,7 @@ KIND_SELECTION = [
     ("item", "Item"),
     ("invoice", "Invoice"),
     ("credit_note", "Credit note"),
+    ("purchase_order", "Purchase order"),
     ("allocation", "Credit note allocation"),
     ("history", "History note"),
 ]

@@ -27,6 +27,7 @@ ROLES = {
     "billing": ["account.group_account_invoice"],
     "accounting_manager": ["account.group_account_manager"],
     "stock_user": ["stock.group_stock_user"],
+    "buyer": ["purchase.group_purchase_user"],
     "administrator": ["base.group_system", "account.group_account_manager"],
 }
 
@@ -46,6 +47,10 @@ EXPECTED_ACCESS = {
     "clarus.xero.webhook.event": {"billing": "r", "accounting_manager": "r",
                                   "administrator": "r"},
     "clarus.xero.tenant.wizard": {"accounting_manager": "rwcu", "administrator": "rwcu"},
+    # Whoever confirms a purchase order answers the dialog about its products missing in
+    # Xero.
+    "clarus.xero.missing.items.wizard": {"buyer": "rwc"},
+    "clarus.xero.pacing": {"billing": "r", "accounting_manager": "r", "administrator": "r"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 # Company-bound models: a user sees only the records of their companies.
