@@ -31,6 +31,13 @@ class ClarusXeroDocument(models.AbstractModel):
     def _purchase_order_element(self, ctx, order):
         binding = self.env["clarus.xero.binding"]._get(ctx["connection"], order)
         held = binding.xero_status if binding and binding.xero_status != "DELETED" else None
+        if held == "BILLED" and order.state != "cancel":
+            # Xero takes no change to a billed order (its status is final there): the
+            # change stays in Odoo, and the job says so instead of failing on each retry.
+            ctx.setdefault("settled", {})[(order._name, order.id)] = self.env._(
+                "Xero holds this order as BILLED and takes no more changes to it; the "
+                "change stays in Odoo.")
+            return None, []
         data = self._purchase_order_data(ctx, order, binding.xero_id if held else None, held)
         problems = self._purchase_line_problems(order)
         # A cancelled order Xero holds goes as a deletion; Xero refuses to delete one it

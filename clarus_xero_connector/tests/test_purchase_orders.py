@@ -178,6 +178,22 @@ class TestPurchaseOrderSync(PurchaseOrderCase):
                          "created AUTHORISED (Xero creates none BILLED), then billed")
         self.assertEqual(order.clarus_xero_po_status, "BILLED")
 
+    def test_a_change_after_billing_stays_in_odoo_without_an_error(self):
+        order = self.make_order()
+        self.push()
+        self.bill(order)
+        self.push()
+        self.assertEqual(self.xero_order(order)["Status"], "BILLED")
+        order.partner_ref = "HS-4471-B"
+        self.push()
+        last = self.order_jobs(order).sorted("id")[-1]
+        self.assertEqual(last.state, "done", "not retried against Xero's refusal")
+        self.assertIn("BILLED", last.response_summary or "")
+        self.assertNotEqual(order.clarus_xero_sync_state, "error")
+        xero = self.xero_order(order)
+        self.assertEqual((xero["Status"], xero.get("Reference")), ("BILLED", "HS-4471"),
+                         "Xero keeps the billed order as it was")
+
     def test_a_purchase_user_confirms_and_the_order_is_queued(self):
         buyer = self.env["res.users"].create({
             "name": "Buyer", "login": "clarus-buyer", "company_id": self.env.company.id,
