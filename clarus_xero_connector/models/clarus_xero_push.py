@@ -573,8 +573,15 @@ class ClarusXeroPush(models.AbstractModel):
                 binding[flag] = True
                 row["xero_id"], row["number"] = binding.xero_id, binding.xero_number
         else:
+            # A document settled without a call (nothing Xero would take) keeps its binding.
+            answered = [row for row in rows if row["xero_id"]]
+            for row in rows:
+                if not row["xero_id"]:
+                    binding = Binding._get(ctx["connection"], row["record"])
+                    row["xero_id"], row["number"] = binding.xero_id, binding.xero_number
             Binding._bind_many(ctx["connection"], [
-                (row["record"], row["xero_id"], row["number"], row["status"]) for row in rows])
+                (row["record"], row["xero_id"], row["number"], row["status"])
+                for row in answered])
         self.env["clarus.xero.job"].union(*[row["job"] for row in rows])._move_to(
             states.DONE, done_at=now, outcome_unknown=False, error_category=False,
             error_message=False, error_hint=False)
