@@ -14,7 +14,7 @@ XERO_STATUSES = [
 LIVE_JOB_STATES = (states.PENDING, states.WAITING, states.RUNNING)
 
 
-def search_xero_status(model, operator, value, status_query):
+def search_xero_status(operator, value, status_query):
     """A search method over a status computed in SQL: ``status_query`` selects
     ``(id, status)`` pairs. The negative operators are left to the ORM to negate."""
     if operator != "in":
@@ -72,8 +72,9 @@ class SaleOrder(models.Model):
         XERO_STATUSES, string="Xero", compute="_compute_clarus_xero_sync_state",
         search="_search_clarus_xero_sync_state",
         help="Where the order's posted invoices and credit notes are: Error when one of them "
-        "failed, Queued while one waits to go, Not sent when one is neither in Xero nor "
-        "queued, In Xero when all are there. Empty while nothing is invoiced.")
+        "failed or waits for a job that failed, Queued while one waits to go, Not sent when "
+        "one is neither in Xero nor queued, In Xero when all are there. Empty while nothing "
+        "is invoiced.")
     clarus_xero_last_error = fields.Text(
         "Last Xero Error", compute="_compute_clarus_xero_last_error",
         groups="account.group_account_invoice")
@@ -96,7 +97,7 @@ class SaleOrder(models.Model):
                 "excluded" if order.clarus_xero_no_sync else False)
 
     def _search_clarus_xero_sync_state(self, operator, value):
-        return search_xero_status(self, operator, value, self._clarus_xero_status_query())
+        return search_xero_status(operator, value, self._clarus_xero_status_query())
 
     def _clarus_xero_documents(self):
         """The posted customer invoices and credit notes of these orders."""

@@ -100,7 +100,7 @@ class StockPicking(models.Model):
                 "excluded" if picking.clarus_xero_no_sync else False)
 
     def _search_clarus_xero_sync_state(self, operator, value):
-        return search_xero_status(self, operator, value, self._clarus_xero_status_query())
+        return search_xero_status(operator, value, self._clarus_xero_status_query())
 
     def _clarus_xero_invoices_query(self, only):
         """``(picking id, invoice id)`` of posted customer invoices, as
