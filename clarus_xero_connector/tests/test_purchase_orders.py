@@ -4,7 +4,7 @@ from datetime import datetime
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from clarus_xero_emulator.msjson import date_to_ms
 
@@ -306,6 +306,19 @@ class TestPurchaseOrderMissingItems(PurchaseOrderCase):
         self.assertEqual(self.xero_order(second)["Status"], "AUTHORISED")
         self.assertIn("NUT-10", self.xero_item_codes())
 
+
+    def test_only_a_manager_changes_the_connection_from_the_dialog(self):
+        buyer = new_test_user(self.env, login="clarus-po-buyer",
+                              groups="purchase.group_purchase_user")
+        order = self.make_order(confirm=False).with_user(buyer)
+        action = order.button_confirm()
+        wizard = self.env[action["res_model"]].with_user(buyer).browse(action["res_id"])
+        wizard.always_create = True
+        wizard.action_create_items()
+        self.assertEqual(self.connection.missing_items_policy, "ask",
+                         "a buyer's choice covers this order only")
+        self.push()
+        self.assertEqual(self.xero_order(order)["Status"], "AUTHORISED")
 
 @tagged("post_install", "-at_install")
 class TestPurchaseOrderKeptOut(PurchaseOrderCase):

@@ -17,7 +17,7 @@ class ClarusXeroMissingItemsWizard(models.TransientModel):
     always_create = fields.Boolean(
         "Always create them",
         help="From now on, products missing in Xero are created there without asking "
-             "(the Xero connection's setting).")
+             "(the Xero connection's setting; purchase and accounting managers only).")
 
     @api.model
     def _action_for(self, orders):
@@ -42,7 +42,10 @@ class ClarusXeroMissingItemsWizard(models.TransientModel):
     def action_create_items(self):
         """Queue the missing products as Xero items; each order waits for its own."""
         self.ensure_one()
-        if self.always_create:
+        # A connection-wide choice: purchase and accounting managers only.
+        if self.always_create and (
+                self.env.user.has_group("purchase.group_purchase_manager")
+                or self.env.user.has_group("account.group_account_manager")):
             for conn in self._connections():
                 conn.missing_items_policy = "create"
                 conn.message_post(body=self.env._(
