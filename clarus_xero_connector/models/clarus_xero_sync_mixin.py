@@ -70,7 +70,7 @@ class ClarusXeroSyncedMixin(models.AbstractModel):
             return "excluded"
         if failed:
             return "error"
-        if jobs.filtered(lambda j: j.state in (states.PENDING, states.RUNNING)):
+        if jobs.filtered(lambda j: j.state in (states.PENDING, states.WAITING, states.RUNNING)):
             return "queued"
         return "synced" if binding else "not_synced"
 

@@ -75,6 +75,8 @@ class TestQueueLiveness(XeroEmulatorCase):
         self.push()
         job = self.jobs_for(move, "invoice")
         self.assertEqual(job.state, "waiting")
+        self.assertEqual(move.clarus_xero_sync_state, "queued",
+                         "a waiting invoice reads as queued, not as sent nor as not synced")
         self.jobs_for(self.bad_product, "item").action_cancel()
         self.assertEqual(job.state, "pending")
 
