@@ -13,7 +13,7 @@ from collections import namedtuple
 from contextlib import contextmanager
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, sql_db
 from odoo.exceptions import LockError
 
 from clarus_sync_engine import retry, states
@@ -137,9 +137,11 @@ class ClarusXeroConnection(models.Model):  # pylint: disable=consider-merging-cl
         A transaction-level advisory lock, taken in a cursor of its own that does
         nothing else and stays open for the work: the work's own transaction commits
         many times (which would release a lock taken in it), and closing this cursor
-        releases the lock whatever happened (error, rollback, a worker that died)."""
+        releases the lock whatever happened (error, rollback, a worker that died).
+        A connection of its own even under tests, where every cursor of the registry
+        shares the test's transaction."""
         self.ensure_one()
-        lock_cr = self.env.registry.cursor()
+        lock_cr = sql_db.db_connect(self.env.cr.dbname).cursor()
         try:
             lock_cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)",
                             [LOCK_NAMESPACE, self.id])
@@ -224,7 +226,7 @@ class ClarusXeroConnection(models.Model):  # pylint: disable=consider-merging-cl
     def _work_webhooks(self, commit):
         self.env["clarus.xero.webhook.event"]._process_connection(self, commit)
 
-    def _work_keep_alive(self, commit):
+    def _work_keep_alive(self, commit):  # noqa: ARG002 - the refresh commits on its own
         if self.last_refresh_at and self.last_refresh_at > fields.Datetime.now() - \
                 KEEP_ALIVE_AFTER:
             return
@@ -234,7 +236,6 @@ class ClarusXeroConnection(models.Model):  # pylint: disable=consider-merging-cl
             return  # marked for re-authorisation, or refreshed by another worker
         except TOKEN_ERRORS as exc:
             self.last_error = str(exc)
-        commit(1)
 
     def _trigger_push_of(self):
         """Ask every free cron worker to push these connections' due jobs now."""
