@@ -82,6 +82,8 @@ class AccountMove(models.Model):
         the connection's ``shipping_product`` and delivery carriers' charge products (the
         rule of ``clarus.xero.connection._is_shipping_product``)."""
         products = self.invoice_line_ids.product_id
+        if not products:
+            return products
         carriers = self.env["delivery.carrier"].sudo().with_context(active_test=False) \
             .search([("product_id", "in", products.ids)])
         return (products & shipping_product) | carriers.product_id
