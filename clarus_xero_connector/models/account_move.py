@@ -205,9 +205,12 @@ class AccountMove(models.Model):
 
     def _clarus_xero_shipments(self):
         """Done outgoing deliveries behind this invoice that carry a tracking reference."""
-        pickings = self.invoice_line_ids.sale_line_ids.move_ids.picking_id
-        if "clarus_picking_ids" in self._fields:
-            pickings |= self.clarus_picking_ids
+        if "clarus_picking_ids" in self._fields and self.clarus_picking_ids:
+            # An invoice of what shipped names its deliveries: the earlier shipments of the
+            # same order lines were noted on their own invoices.
+            pickings = self.clarus_picking_ids
+        else:
+            pickings = self.invoice_line_ids.sale_line_ids.move_ids.picking_id
         return pickings.filtered(
             lambda p: p.state == "done"
             and p.picking_type_code == "outgoing"

@@ -85,3 +85,40 @@ class TestShipThenBillToXero(XeroEmulatorCase):
         history, _h, _s = gateway._call(gateway.accounting, "get_invoice_history",
                                         self.connection.tenant_id, xero["InvoiceID"])
         self.assertIn("LATE-REF-9", " ".join(h["Details"] for h in history["HistoryRecords"]))
+
+    def test_each_shipment_is_noted_on_its_own_invoice(self):
+        order = self.env["sale.order"].create({
+            "partner_id": self.partner_a.id, "warehouse_id": self.warehouse.id,
+            "carrier_id": self.carrier.id,
+            "order_line": [Command.create({"product_id": self.product_a.id,
+                                           "product_uom_qty": 5, "price_unit": 20.0})],
+        })
+        order.action_confirm()
+        first = order.picking_ids
+        first.action_assign()
+        first.move_ids.quantity = 3
+        first.move_ids.picked = True
+        first.carrier_tracking_ref = "1Z-FIRST"
+        first._action_done()  # leaves a backorder for the other 2
+        self.env["stock.quant"]._update_available_quantity(
+            self.product_a, self.warehouse.lot_stock_id, 2)
+        second = order.picking_ids - first
+        second.action_assign()
+        second.move_ids.quantity = 2
+        second.move_ids.picked = True
+        second.carrier_tracking_ref = "1Z-SECOND"
+        second._action_done()
+        self.assertEqual(len(order.invoice_ids), 2, "one invoice per shipment")
+        self.push()
+        gateway = self.connection._gateway()
+        notes = {}
+        for invoice in order.invoice_ids:
+            xero = self.xero_invoice(invoice)
+            history, _h, _s = gateway._call(gateway.accounting, "get_invoice_history",
+                                            self.connection.tenant_id, xero["InvoiceID"])
+            notes[invoice.invoice_line_ids.quantity] = " ".join(
+                h["Details"] for h in history["HistoryRecords"])
+        self.assertIn("1Z-FIRST", notes[3])
+        self.assertNotIn("1Z-SECOND", notes[3])
+        self.assertIn("1Z-SECOND", notes[2])
+        self.assertNotIn("1Z-FIRST", notes[2], "the second invoice notes its own shipment")
