@@ -40,6 +40,8 @@ BUILDERS = {
 # whose answer was lost): look them up before creating.
 # Kinds that change a parent document, and the look-up that says a lost send was applied.
 APPLIED_LOOKUPS = {"allocation": "_allocation_applied", "history": "_note_applied"}
+# Purchase order statuses Xero takes no change from.
+FINAL_ORDER_STATUSES = ("DELETED", "BILLED")
 # Kinds whose documents get a "Sent to Xero" note in their chatter.
 LOGGED_KINDS = ("invoice", "credit_note", "purchase_order")
 LOOKUP_FIELD = {
@@ -417,6 +419,8 @@ class ClarusXeroPush(models.AbstractModel):
             return {index: {} for index, (job, element) in enumerate(zip(jobs, elements,
                                                                           strict=True))
                     if job.outcome_unknown and applied(ctx, tenant, element)}
+        if kind == "purchase_order":
+            return self._find_purchase_orders(ctx, jobs, elements)
         field = LOOKUP_FIELD.get(kind)
         if not field or kind == "item":
             return {}
@@ -435,6 +439,35 @@ class ClarusXeroPush(models.AbstractModel):
         found.update({index: by_key[element.get(field)]
                       for index, element in enumerate(elements)
                       if index not in bills and by_key.get(element.get(field))})
+        return found
+
+    def _find_purchase_orders(self, ctx, jobs, elements):
+        """The purchase orders a lost send may have changed: ``{index: Xero record}``.
+
+        A new order is looked up by number. An order Xero holds is read by ID: a
+        deletion or a billing Xero already applied is not sent again (Xero takes no
+        change to a DELETED or BILLED order, and would refuse the resend). Any other
+        update goes again: it carries the order's ID, so Xero applies it once."""
+        tenant, gateway = ctx["connection"].tenant_id, ctx["gateway"]
+        found, numbers = {}, {}
+        for index, (job, element) in enumerate(zip(jobs, elements, strict=True)):
+            if not job.outcome_unknown:
+                continue
+            xero_id = element.get("PurchaseOrderID")
+            if not xero_id:
+                if element.get("PurchaseOrderNumber"):
+                    numbers[index] = element["PurchaseOrderNumber"]
+            elif element.get("Status") in FINAL_ORDER_STATUSES:
+                data, _headers, _status = gateway._call(
+                    gateway.accounting, "get_purchase_order", tenant, xero_id)
+                held = ((data or {}).get("PurchaseOrders") or [{}])[0]
+                if held.get("Status") == element["Status"]:
+                    found[index] = held
+        if numbers:
+            by_number = gateway.find_existing("purchase_order", tenant,
+                                              list(numbers.values()), "PurchaseOrderNumber")
+            found.update({index: by_number[number] for index, number in numbers.items()
+                          if by_number.get(number)})
         return found
 
     def _find_bills(self, ctx, jobs, elements, indexes):

@@ -126,6 +126,24 @@ class TestPurchaseOrderSync(PurchaseOrderCase):
         order.unlink()
         self.assertFalse(order.exists(), "deleted in Xero, it may go in Odoo")
 
+    def test_a_deletion_whose_answer_was_lost_is_not_sent_again(self):
+        order = self.make_order()
+        self.push()
+        order.button_cancel()
+        self.control("POST", "/faults", {"mode": "timeout", "hold": 1.5, "count": 1,
+                                         "method": "POST",
+                                         "path_prefix": "/api.xro/2.0/PurchaseOrders"})
+        self.connection.request_timeout = 1
+        self.push()
+        job = self.order_jobs(order).sorted("id")[-1]
+        self.assertTrue(job.outcome_unknown, "the answer was lost")
+        self.assertEqual(self.xero_order(order)["Status"], "DELETED", "Xero applied it")
+        self.control("POST", "/clock", {"advance_seconds": 400})  # past the idempotency key
+        job.next_attempt_at = fields.Datetime.now()
+        self.push()
+        self.assertEqual(job.state, "done", "found deleted, not refused by a resend")
+        self.assertEqual(order.clarus_xero_po_status, "DELETED")
+
     def test_cancel_before_the_push_drops_the_job(self):
         order = self.make_order()
         job = self.order_jobs(order)
