@@ -138,6 +138,12 @@ class ClarusXeroDocument(models.AbstractModel):
     @api.model
     def _contact_element(self, ctx, partner, taken_names=()):
         data = partner._clarus_xero_contact_data()
+        if not (data["name"] or "").strip():
+            # Xero's contact needs a name, and Odoo lets addresses go without one.
+            return {}, [self.env._(
+                "This contact has no name, and Xero needs one. Give %(contact)s a name "
+                "(or use its company on the document), then retry.",
+                contact=partner.display_name or partner.email or f"#{partner.id}")]
         data["ref"] = data["contact_number"]
         data["name"] = contacts.disambiguate_name(data["name"], taken_names, data["ref"])
         notes = []

@@ -380,6 +380,22 @@ class TestPurchaseOrderKeptOut(PurchaseOrderCase):
         self.assertFalse(self.jobs_for(too_long, "item"), "no item is tried for that code")
 
 
+    def test_a_vendor_without_a_name_fails_alone_and_the_rest_lands(self):
+        nameless = self.env["res.partner"].create({
+            "type": "invoice", "email": "accounts@nameless.example"})
+        self.assertFalse(nameless.name, "Odoo lets an address go without a name")
+        bad = self.make_order(vendor=nameless)
+        good = self.make_order()
+        self.push()
+        contact_job = self.jobs_for(nameless, "contact")
+        self.assertEqual(contact_job.state, "failed")
+        self.assertIn("has no name", contact_job.error_message)
+        self.assertEqual(self.order_jobs(bad).state, "waiting",
+                         "the order waits for its vendor, naming the failure")
+        self.assertIn("has no name", self.order_jobs(bad).waits_for_error)
+        self.assertEqual(self.xero_order(good)["Status"], "AUTHORISED")
+        self.assertFalse(self.xero_orders(bad))
+
 @tagged("post_install", "-at_install")
 class TestPurchaseOrderViews(PurchaseOrderCase):
     def test_form_list_and_search_show_xero(self):
