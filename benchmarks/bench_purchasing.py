@@ -161,6 +161,17 @@ def prepare_sample(registry, emulator, conn_id, orders, bills, sample):
         return dict(Counter(jobs.mapped("kind")))
 
 
+def count_sends(registry, conn_id):
+    """Every job the run finished, follow-ups included: an order billed before it
+    reached Xero is created AUTHORISED (Xero creates no order as BILLED) and sent again
+    as BILLED by a second job, queued when the first is answered."""
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        jobs = env["clarus.xero.job"].search([("connection_id", "=", conn_id),
+                                              ("state", "=", "done")])
+        return dict(Counter(jobs.mapped("kind")))
+
+
 def per_doc(value, documents):
     return value / documents if documents else float("nan")
 
@@ -202,11 +213,21 @@ def report(args, batched, single):
         print(f"ratios per document (one per request / batched): calls "
               f"{s_calls / b_calls:.1f}x, wall {s_wall / b_wall:.1f}x")
     print()
-    docs_per_call = per_doc(batched["documents"], batched["calls"])
+    sends = sum(batched.get("sends", {}).values()) or batched["documents"]
+    print(f"batched: {batched['documents']} records in {sends} document sends "
+          f"({batched.get('sends')}); the {sends - batched['documents']} extra sends move "
+          "orders billed before they reached Xero from AUTHORISED to BILLED")
+    print()
+    sends_per_call = per_doc(sends, batched["calls"])
+    records_per_call = per_doc(batched["documents"], batched["calls"])
     cpu = per_doc(batched["cpu_ms"], batched["documents"])
     print("targets:")
-    print(f"  {'PASS' if docs_per_call >= TARGET_DOCS_PER_CALL else 'FAIL'}  at least "
-          f"{TARGET_DOCS_PER_CALL} documents per call (batched): {docs_per_call:.1f}")
+    print(f"  {'PASS' if sends_per_call >= TARGET_DOCS_PER_CALL else 'FAIL'}  at least "
+          f"{TARGET_DOCS_PER_CALL} documents per call (batched, document sends): "
+          f"{sends_per_call:.1f}")
+    print(f"  {'PASS' if records_per_call >= TARGET_DOCS_PER_CALL else 'FAIL'}  at least "
+          f"{TARGET_DOCS_PER_CALL} documents per call (batched, distinct records): "
+          f"{records_per_call:.1f}")
     print(f"  {'PASS' if cpu <= TARGET_CPU_MS_PER_DOC else 'FAIL'}  at most "
           f"{TARGET_CPU_MS_PER_DOC:.0f} ms Odoo CPU per document (batched): {cpu:.2f} ms")
     print(f"  {'PASS' if not batched['rate_limited'] else 'FAIL'}  no 429 from our own pace: "
@@ -261,6 +282,7 @@ def main():
             conn_id = conn.id
         batched = base.measure(registry, emulator, conn_id, "batched", 50,
                                args.max_run_seconds)
+        batched["sends"] = count_sends(registry, conn_id)
         single = None
         if args.per_document_sample:
             queued = prepare_sample(registry, emulator, conn_id, orders, bills,

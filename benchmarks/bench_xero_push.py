@@ -321,7 +321,7 @@ def measure(registry, emulator, conn_id, label, batch_size, max_seconds):
                 break
             # The run handed back (a pacing stop or a 429 pause): wait until the first
             # pending job is due, as the cron's trigger would, then go on.
-            due = min(pending.mapped("next_attempt_at"))
+            due = min((d for d in pending.mapped("next_attempt_at") if d), default=None)
             now = odoo.fields.Datetime.now()
             wait = min(max((due - now).total_seconds(), 0.5), 120.0) if due else 0.5
             log(f"{label}: run {runs} handed back with {len(pending)} jobs pending; "
