@@ -3,7 +3,6 @@ from . import clarus_xero_sync_mixin
 from . import clarus_xero_token_mixin
 from . import clarus_xero_organisation_mixin
 from . import clarus_xero_connection
-from . import clarus_xero_connection_purchasing
 from . import clarus_xero_binding
 from . import clarus_xero_api_usage
 from . import clarus_xero_reference
