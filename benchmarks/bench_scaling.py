@@ -242,7 +242,7 @@ def start_servers(args, count, logs):
         process = subprocess.Popen(
             [sys.executable, "-m", "odoo", "server", "-d", args.db, f"--db-filter=^{args.db}$",
              f"--http-port={port}", "--http-interface=127.0.0.1", "--max-cron-threads=1",
-             "--workers=0", "--limit-time-real-cron=0", f"--logfile={log_file}",
+             "--workers=0", "--limit-time-real-cron=3600", f"--logfile={log_file}",
              "--log-level=info"],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         servers.append((process, port, log_file))

@@ -158,7 +158,9 @@ class ClarusXeroConnection(models.Model):  # pylint: disable=consider-merging-cl
         self.env.cr.execute(
             """SELECT objid FROM pg_locks
                 WHERE locktype = 'advisory' AND granted AND classid = %s AND objsubid = 2
-                  AND objid::int = ANY(%s)""",
+                  AND objid::int = ANY(%s)
+                  AND database = (SELECT oid FROM pg_database
+                                   WHERE datname = current_database())""",
             [LOCK_NAMESPACE, self.ids])
         return {row[0] for row in self.env.cr.fetchall()}
 
