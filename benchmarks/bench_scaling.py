@@ -288,6 +288,10 @@ def run_round(args, registry, company_ids, workers, logs):
         started = time.monotonic()
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            # Connections of companies outside this run (an earlier, larger one) would
+            # be worked on too: they are archived.
+            env["clarus.xero.connection"].search(
+                [("company_id", "not in", company_ids)]).active = False
             conns = []
             companies = env["res.company"].browse(company_ids)
             for company, tenant in zip(companies, emulator.tenants, strict=True):
