@@ -15,6 +15,6 @@ from . import test_fidelity
 from . import test_totals
 from . import test_mapping_rules
 from . import test_order_fields
-from . import test_purchase_orders
 from . import test_bills
+from . import test_purchase_orders
 from . import test_scaling

@@ -1,6 +1,7 @@
 """What the connector adds to everyday accounting: which edits the export lock refuses,
 how many queries posting and editing pay for it, and how failures reach people."""
 
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
@@ -25,10 +26,12 @@ def queries_on(tables):
     """The SQL statements run meanwhile that name one of ``tables``."""
     seen = []
     execute = Cursor.execute
+    # The table itself, not a column named after it (ir_cron.clarus_xero_connection_id).
+    named = re.compile(r"(?<!\w)(%s)(?!\w)" % "|".join(map(re.escape, tables)))
 
     def recording(cr, query, params=None, log_exceptions=True):
         text = query.code if isinstance(query, SQL) else str(query)
-        if any(table in text for table in tables):
+        if named.search(text):
             seen.append(text)
         return execute(cr, query, params, log_exceptions)
 
