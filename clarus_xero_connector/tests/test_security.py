@@ -55,6 +55,7 @@ EXPECTED_ACCESS = {
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 # Company-bound models: a user sees only the records of their companies.
 COMPANY_BOUND = ("clarus.xero.connection", "clarus.xero.job", "clarus.xero.binding",
+                 "clarus.xero.pacing",
                  "clarus.xero.reference", "clarus.xero.mapping", "clarus.xero.api.usage",
                  "clarus.xero.webhook.event")
 # Readable by administrators only; nobody else reads them, even in a list or an export.
@@ -103,6 +104,8 @@ class SecurityCase(XeroEmulatorCase):
                 "xero_reference_id": reference.id}),
             "clarus.xero.api.usage": env["clarus.xero.api.usage"].create({
                 "connection_id": conn.id, "calls": 3}),
+            "clarus.xero.pacing": env["clarus.xero.pacing"].create({
+                "connection_id": conn.id, "calls_today": 7}),
             "clarus.xero.webhook.event": env["clarus.xero.webhook.event"].create({
                 "connection_id": conn.id, "category": "INVOICE", "resource_id": "r-b",
                 "event_date": "2026-11-23T10:00:00"}),
