@@ -59,20 +59,7 @@ TARGET_CPU_MS_PER_DOC = 10.0
 
 def connect(env, emulator, company):
     conn = base.connect(env, emulator, company)
-    tax = company.account_purchase_tax_id
-    if not tax:
-        raise SystemExit(f"Company {company.name} has no default purchase tax.")
-    ref = env["clarus.xero.reference"].search([
-        ("connection_id", "=", conn.id), ("kind", "=", "tax_rate"), ("code", "=", "INPUT2"),
-    ], limit=1)
-    Mapping = env["clarus.xero.mapping"]
-    mapping = Mapping.search([("connection_id", "=", conn.id), ("kind", "=", "tax"),
-                              ("tax_id", "=", tax.id)])
-    if mapping:
-        mapping.write({"xero_reference_id": ref.id})
-    else:
-        Mapping.create({"connection_id": conn.id, "kind": "tax", "tax_id": tax.id,
-                        "xero_reference_id": ref.id})
+    base.map_tax(env, conn, company.account_purchase_tax_id, "INPUT2", "purchase")
     conn.write({"missing_items_policy": "create", "purchase_order_save_default": True,
                 "send_vendor_bills": True})
     return conn

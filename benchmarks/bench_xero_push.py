@@ -190,11 +190,16 @@ def connect(env, emulator, company):
                       {"Code": code, "Description": code})
     conn.action_import_reference_data()
 
-    tax = company.account_sale_tax_id
+    map_tax(env, conn, company.account_sale_tax_id, "OUTPUT2", "sale")
+    return conn
+
+
+def map_tax(env, conn, tax, code, use):
+    """Map the company's default ``use`` tax to the Xero tax rate ``code``."""
     if not tax:
-        raise SystemExit(f"Company {company.name} has no default sale tax.")
+        raise SystemExit(f"Company {conn.company_id.name} has no default {use} tax.")
     ref = env["clarus.xero.reference"].search([
-        ("connection_id", "=", conn.id), ("kind", "=", "tax_rate"), ("code", "=", "OUTPUT2"),
+        ("connection_id", "=", conn.id), ("kind", "=", "tax_rate"), ("code", "=", code),
     ], limit=1)
     Mapping = env["clarus.xero.mapping"]
     mapping = Mapping.search([("connection_id", "=", conn.id), ("kind", "=", "tax"),
@@ -204,7 +209,6 @@ def connect(env, emulator, company):
     else:
         Mapping.create({"connection_id": conn.id, "kind": "tax", "tax_id": tax.id,
                         "xero_reference_id": ref.id})
-    return conn
 
 
 def forget_xero_side(env, conn):
