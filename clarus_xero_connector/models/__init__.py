@@ -4,6 +4,7 @@ from . import clarus_xero_token_mixin
 from . import clarus_xero_organisation_mixin
 from . import clarus_xero_connection
 from . import clarus_xero_binding
+from . import clarus_xero_payment_link
 from . import clarus_xero_api_usage
 from . import clarus_xero_reference
 from . import clarus_xero_mapping

@@ -56,6 +56,11 @@ class ClarusXeroJob(models.Model):
     res_id = fields.Many2oneReference("Record ID", model_field="res_model", required=True)
     record_name = fields.Char("Record")
     kind = fields.Selection(KIND_SELECTION, required=True)
+    # Jobs whose kind starts with "import_" bring a change made in Xero into Odoo; the
+    # others send Odoo's records to Xero.
+    direction = fields.Selection(
+        [("export", "To Xero"), ("import", "From Xero")], compute="_compute_direction",
+        store=True, index=True)
     state = fields.Selection(STATE_SELECTION, default=states.PENDING, required=True, index=True)
     priority = fields.Integer(default=10)
     attempts = fields.Integer(default=0, readonly=True)
@@ -97,6 +102,11 @@ class ClarusXeroJob(models.Model):
     _claim_idx = models.Index("(connection_id, state, priority, id)")
     # The planner looks jobs up by record: (res_model, res_id) pairs.
     _record_idx = models.Index("(res_model, res_id)")
+
+    @api.depends("kind")
+    def _compute_direction(self):
+        for job in self:
+            job.direction = "import" if (job.kind or "").startswith("import_") else "export"
 
     @api.depends("kind", "record_name")
     def _compute_display_name(self):
@@ -148,11 +158,13 @@ class ClarusXeroJob(models.Model):
         self.env.cr.execute(SQL(
             """
             INSERT INTO clarus_xero_job (
-                connection_id, company_id, res_model, res_id, record_name, kind, state,
-                priority, attempts, next_attempt_at, dedupe_key, depends_on,
+                connection_id, company_id, res_model, res_id, record_name, kind, direction,
+                state, priority, attempts, next_attempt_at, dedupe_key, depends_on,
                 create_uid, create_date, write_uid, write_date)
             SELECT %(conn)s, conn.company_id, row.res_model, row.res_id, row.record_name,
-                   row.kind, %(pending)s, row.priority, 0, %(due)s, row.dedupe_key,
+                   row.kind,
+                   CASE WHEN left(row.kind, 7) = 'import_' THEN 'import' ELSE 'export' END,
+                   %(pending)s, row.priority, 0, %(due)s, row.dedupe_key,
                    row.depends_on, %(uid)s, %(now)s, %(uid)s, %(now)s
               FROM jsonb_to_recordset(%(rows)s::jsonb) AS row(
                    position int, dedupe_key varchar, res_model varchar, res_id int,

@@ -219,6 +219,9 @@ class ClarusXeroPush(models.AbstractModel):
                SET state = 'running', started_at = %(now)s, in_flight = FALSE
               FROM (SELECT id FROM clarus_xero_job
                      WHERE connection_id = %(conn)s AND state = 'pending'
+                       -- Only what goes to Xero: jobs that bring Xero's changes in
+                       -- belong to the pull.
+                       AND kind = ANY(%(order)s)
                        AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
                      ORDER BY array_position(%(order)s, kind::text), priority, id
                      LIMIT %(limit)s

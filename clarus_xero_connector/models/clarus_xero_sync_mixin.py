@@ -41,6 +41,20 @@ class ClarusXeroSyncedMixin(models.AbstractModel):
         string="Xero Sync",
     )
     clarus_xero_job_count = fields.Integer(compute="_compute_clarus_xero_sync")
+    # The inbound half: what Xero changed is applied here unless this flag says not to.
+    clarus_xero_no_import = fields.Boolean("Do not import from Xero", copy=False, tracking=True)
+    clarus_xero_no_import_reason = fields.Char("Reason not imported", copy=False, tracking=True)
+    clarus_xero_last_import = fields.Datetime("Last Import", copy=False, readonly=True)
+
+    @api.constrains("clarus_xero_no_import", "clarus_xero_no_import_reason")
+    def _check_clarus_xero_no_import_reason(self):
+        for record in self:
+            if record.clarus_xero_no_import and not (
+                    record.clarus_xero_no_import_reason or "").strip():
+                raise ValidationError(
+                    self.env._("Say why changes made in Xero must not reach %s.",
+                               record.display_name)
+                )
 
     def _compute_clarus_xero_sync(self):
         jobs_by_id = self._clarus_xero_jobs_by_record()

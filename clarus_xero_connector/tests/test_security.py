@@ -51,11 +51,13 @@ EXPECTED_ACCESS = {
     # Xero.
     "clarus.xero.missing.items.wizard": {"buyer": "rwc"},
     "clarus.xero.pacing": {"billing": "r", "accounting_manager": "r", "administrator": "r"},
+    "clarus.xero.payment.link": {"billing": "r", "accounting_manager": "rwcu",
+                                 "administrator": "rwcu"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 # Company-bound models: a user sees only the records of their companies.
 COMPANY_BOUND = ("clarus.xero.connection", "clarus.xero.job", "clarus.xero.binding",
-                 "clarus.xero.pacing",
+                 "clarus.xero.pacing", "clarus.xero.payment.link",
                  "clarus.xero.reference", "clarus.xero.mapping", "clarus.xero.api.usage",
                  "clarus.xero.webhook.event")
 # Readable by administrators only; nobody else reads them, even in a list or an export.
@@ -106,6 +108,9 @@ class SecurityCase(XeroEmulatorCase):
                 "connection_id": conn.id, "calls": 3}),
             "clarus.xero.pacing": env["clarus.xero.pacing"].create({
                 "connection_id": conn.id, "calls_today": 7}),
+            "clarus.xero.payment.link": env["clarus.xero.payment.link"].create({
+                "connection_id": conn.id, "origin": "xero", "amount": 10.0,
+                "xero_payment_id": "xero-payment-b"}),
             "clarus.xero.webhook.event": env["clarus.xero.webhook.event"].create({
                 "connection_id": conn.id, "category": "INVOICE", "resource_id": "r-b",
                 "event_date": "2026-11-23T10:00:00"}),
