@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from . import documents, parties, payments, settings
+from . import branding, documents, parties, payments, settings
 
 ROUTES = [
     ("GET", "/Organisation", settings.get_organisation),
@@ -35,6 +35,8 @@ ROUTES = [
     ("GET", "/Payments/{PaymentID}", payments.get_payment),
     ("POST", "/Payments/{PaymentID}", payments.post_payment),
     ("PUT", "/CreditNotes/{CreditNoteID}/Allocations", payments.put_allocations),
+    ("GET", "/BrandingThemes", branding.get_branding_themes),
+    ("GET", "/BrandingThemes/{BrandingThemeID}", branding.get_branding_theme),
 ]
 
 for _coll, _id in (("Invoices", "InvoiceID"), ("CreditNotes", "CreditNoteID"),

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from .branding import check_branding_theme
 from .common import Invalid, elements_of, envelope, find_by_id, output, run_batch, touch
 from .doc_checks import (
     REFERENCE_TYPES,
@@ -102,6 +103,7 @@ def _checked_draft(ctx, kind, el, existing):
         draft.rate = Decimal(1)
     draft.number = checked_number(ctx, kind, el, existing, draft.doc_type, errors)
     check_purchase_order_fields(draft, el, errors)
+    check_branding_theme(ctx, el, errors)
     _check_lines(ctx, draft, el, errors)
     check_due_date(draft, errors)
     check_lock_dates(ctx, draft, errors)

@@ -1,5 +1,6 @@
 """Seed data: a demo NZ organisation and a smaller AU organisation."""
 
+from .branding import seed_themes
 from .msjson import ms_date
 from .state import new_id
 
@@ -139,6 +140,7 @@ def seed_org(store, name, base, country, accounts, taxes, currencies, tracking, 
             "Options": [{"TrackingOptionID": new_id(), "Name": o, "Status": "ACTIVE"}
                         for o in options],
         }
+    seed_themes(org, ts)
     return org
 
 
