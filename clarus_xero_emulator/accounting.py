@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from . import branding, documents, parties, payments, settings
+from . import branding, credits, documents, parties, payments, settings
 
 ROUTES = [
     ("GET", "/Organisation", settings.get_organisation),
@@ -38,6 +38,14 @@ ROUTES = [
     ("GET", "/BrandingThemes", branding.get_branding_themes),
     ("GET", "/BrandingThemes/{BrandingThemeID}", branding.get_branding_theme),
 ]
+
+for _coll, _id in (("Overpayments", "OverpaymentID"), ("Prepayments", "PrepaymentID")):
+    ROUTES += [
+        ("GET", "/%s" % _coll, partial(credits.list_credits, coll=_coll)),
+        ("GET", "/%s/{%s}" % (_coll, _id), partial(credits.get_credit, coll=_coll)),
+        ("PUT", "/%s/{%s}/Allocations" % (_coll, _id),
+         partial(credits.put_credit_allocations, coll=_coll)),
+    ]
 
 for _coll, _id in (("Invoices", "InvoiceID"), ("CreditNotes", "CreditNoteID"),
                    ("PurchaseOrders", "PurchaseOrderID")):

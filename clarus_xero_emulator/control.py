@@ -3,10 +3,10 @@
 import collections
 import json
 
-from . import seed
-from .common import Ctx, output
+from . import person, seed
+from .common import Ctx, output, touch
 from .faults import FaultError
-from .msjson import date_to_ms, iso_utc, ms_date
+from .msjson import date_to_ms, iso_utc
 from .oauth import OAuthError, direct_token
 from .state import COLLECTIONS
 
@@ -210,15 +210,18 @@ def _merge_contacts(store, query, body):
         target = contacts.get(body.get("into_contact_id") or "")
         if source is None or target is None or source is target:
             raise ValueError("from_contact_id and into_contact_id must be two known contacts")
+        ctx = Ctx(store, org, "POST", {}, body, {}, [])
         moved = 0
-        for coll in ("Invoices", "CreditNotes", "PurchaseOrders"):
+        for coll in ("Invoices", "CreditNotes", "PurchaseOrders", "Overpayments",
+                     "Prepayments"):
             for doc in org.data[coll].values():
                 if doc.get("Contact", {}).get("ContactID") == source["ContactID"]:
                     doc["Contact"] = {"ContactID": target["ContactID"]}
+                    touch(ctx, doc)  # UpdatedDateUTC moves, an UPDATE event is queued
                     moved += 1
         source.update(ContactStatus="ARCHIVED", MergedToContactID=target["ContactID"])
-        source["UpdatedDateUTC"] = ms_date(store.clock.now())
-        source["_updated"] = store.clock.now()
+        touch(ctx, source)
+        touch(ctx, target)
         return 200, {"contact_id": source["ContactID"], "merged_to": target["ContactID"],
                      "moved_documents": moved}
 
@@ -259,6 +262,7 @@ _ROUTES = {
     ("POST", "/merge-contacts"): _merge_contacts,
     ("POST", "/disconnect"): _disconnect,
 }
+_ROUTES.update(person.ROUTES)
 
 
 def _tenants(store):

@@ -275,7 +275,10 @@ def settle(rec, coll):
     paid = sum((dec(p["Amount"]) for p in rec.get("Payments", [])), Decimal(0))
     rec["AmountPaid"] = num(paid)
     if coll == "Invoices":
-        credited = sum((dec(c["AppliedAmount"]) for c in rec.get("CreditNotes", [])), Decimal(0))
+        # Spec Invoice.AmountCredited: credit notes, overpayments and prepayments applied.
+        credited = sum((dec(c["AppliedAmount"]) for key in ("CreditNotes", "Overpayments",
+                                                            "Prepayments")
+                        for c in rec.get(key, [])), Decimal(0))
         rec["AmountCredited"] = num(credited)
         outstanding = total - paid - credited
         rec["AmountDue"] = num(outstanding)
@@ -286,7 +289,9 @@ def settle(rec, coll):
         rec["RemainingCredit"] = num(outstanding)
     if rec["Status"] == "AUTHORISED" and outstanding <= 0:
         rec["Status"] = "PAID"
-        dates = [p.get("Date") for p in rec.get("Payments", []) + rec.get("Allocations", [])]
+        dates = [p.get("Date") for key in ("Payments", "Allocations", "CreditNotes",
+                                           "Overpayments", "Prepayments")
+                 for p in rec.get(key, [])]
         rec["FullyPaidOnDate"] = max([d for d in dates if d] or [rec["Date"]])
     elif rec["Status"] == "PAID" and outstanding > 0:
         rec["Status"] = "AUTHORISED"

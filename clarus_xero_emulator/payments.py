@@ -156,23 +156,30 @@ def post_payment(ctx):
     def delete(el):
         if el.get("Status") != "DELETED":
             raise Invalid(["Only Status DELETED can be set on an existing payment"])
-        if rec["Status"] == "DELETED":
-            raise Invalid(["Payment has already been deleted"])
-        coll, doc_id = rec["_doc"]
-        doc = ctx.data[coll][doc_id]
-        if doc["Status"] in ("VOIDED", "DELETED"):
-            raise Invalid(["Payment cannot be deleted from a %s document" % doc["Status"]])
-        locked = lock_message(ctx.org.organisation, rec["Date"])  # S31: locked stays put
-        if locked:
-            raise Invalid([locked])
-        doc["Payments"] = [p for p in doc["Payments"] if p["PaymentID"] != rec["PaymentID"]]
-        settle(doc, coll)
-        touch(ctx, doc)
-        rec["Status"] = "DELETED"
-        touch(ctx, rec)
-        return rec
+        return delete_payment(ctx, rec)
 
     return single(ctx, "Payments", el, delete)
+
+
+def delete_payment(ctx, rec):
+    """Delete a payment (API or a person in Xero): its document is re-opened and re-dated."""
+    if rec["Status"] == "DELETED":
+        raise Invalid(["Payment has already been deleted"])
+    coll, doc_id = rec["_doc"]
+    doc = ctx.data[coll][doc_id]
+    if doc["Status"] in ("VOIDED", "DELETED"):
+        raise Invalid(["Payment cannot be deleted from a %s document" % doc["Status"]])
+    locked = lock_message(ctx.org.organisation, rec["Date"])  # S31: locked stays put
+    if locked:
+        raise Invalid([locked])
+    doc["Payments"] = [p for p in doc["Payments"] if p["PaymentID"] != rec["PaymentID"]]
+    settle(doc, coll)
+    touch(ctx, doc)
+    ctx.org.add_history(coll, doc[KINDS[coll].id_field], "Payment Deleted",
+                        "Payment of %s deleted" % rec["Amount"], ctx.now)
+    rec["Status"] = "DELETED"
+    touch(ctx, rec)
+    return rec
 
 
 # -- Credit note allocations -------------------------------------------------------------------
@@ -255,6 +262,11 @@ def _record_allocation(ctx, cn, inv, amount, date):
     settle(inv, "Invoices")
     touch(ctx, cn)
     touch(ctx, inv)
+    ctx.org.add_history("Invoices", inv["InvoiceID"], "Credit Applied",
+                        "Credit Note of %s applied" % num(amount), ctx.now)
+    ctx.org.add_history("CreditNotes", cn["CreditNoteID"], "Allocated",
+                        "%s allocated to %s" % (num(amount), inv.get("InvoiceNumber") or
+                                                inv["InvoiceID"]), ctx.now)
     return alloc_id
 
 

@@ -16,6 +16,7 @@ TOKEN_RE = re.compile(
 )
 METHODS = {"contains", "startswith", "endswith"}
 COMPARE = {"==", "!=", ">=", "<=", ">", "<", "="}
+MAX_PAGE_SIZE = 1000
 
 
 class QueryError(ValueError):
@@ -255,11 +256,16 @@ def paginate(records, params):
     if "page" not in params:
         return records, None
     try:
-        page = max(1, int(params.get("page") or 1))
+        page = int(params.get("page") or 1)
         size = int(params.get("pageSize") or 100)
     except ValueError:
         raise QueryError("page and pageSize must be integers")
-    size = min(max(size, 1), 1000)
+    if page < 1:
+        raise QueryError("page must be 1 or more")
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        # Xero: pageSize up to 1000 (XERO_API §3); a size outside 1..1000 is refused
+        # rather than silently cut (strict reading; wording chosen).
+        raise QueryError("pageSize must be between 1 and %d" % MAX_PAGE_SIZE)
     count = len(records)
     pages = (count + size - 1) // size
     chunk = records[(page - 1) * size: page * size]

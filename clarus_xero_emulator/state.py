@@ -24,6 +24,8 @@ COLLECTIONS = (
     "CreditNotes",
     "PurchaseOrders",
     "Payments",
+    "Overpayments",
+    "Prepayments",
 )
 
 DEMO_CLIENT_ID = "clarus-demo-client"

@@ -1,0 +1,255 @@
+"""The inbound half of the emulator: a person working in Xero (control API), overpayments
+and prepayments, UpdatedDateUTC / If-Modified-Since on every kind, paging, webhooks."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import requests
+from emu_helpers import TODAY, bad_request, contact, invoice, line, messages
+from xero_python.accounting import models as m
+
+
+def person(emulator, action, expect=200, **body):
+    resp = requests.post(emulator.base_url + "/_emulator/person/" + action, json=body,
+                         timeout=10)
+    assert resp.status_code == expect, resp.text
+    return resp.json()
+
+
+def advance(emulator, seconds=5):
+    requests.post(emulator.base_url + "/_emulator/clock", json={"advance_seconds": seconds},
+                  timeout=10).raise_for_status()
+
+
+def updated(record):
+    return record.updated_date_utc
+
+
+def net(amount, **kwargs):
+    """A line without tax, so totals read as the amounts."""
+    return line(unit_amount=amount, tax_type="NONE", **kwargs)
+
+
+# -- a person in Xero: payments, deletions, voids, credit note allocations ---------------------
+def test_person_pays_and_deletes_like_the_api(sdk, emulator):
+    c = contact(sdk)
+    inv = invoice(sdk, c.contact_id, [net(100)])
+    advance(emulator)
+    out = person(emulator, "pay", tenant_id=sdk.nz, invoice_id=inv.invoice_id,
+                 account_code="090", amount=40, date="2026-03-03", reference="EFT 1")
+    pid = out["payment"]["PaymentID"]
+    seen = sdk.acct.get_invoice(sdk.nz, inv.invoice_id).invoices[0]
+    assert (seen.status, seen.amount_due, seen.amount_paid) == ("AUTHORISED", D("60"), D("40"))
+    assert updated(seen) > updated(inv)
+    payment = sdk.acct.get_payment(sdk.nz, pid).payments[0]
+    assert (payment.amount, payment.reference, payment.date) == (D("40"), "EFT 1",
+                                                                 dt.date(2026, 3, 3))
+    assert payment.account.code == "090" and payment.payment_type == "ACCRECPAYMENT"
+    # The person is held to the API's rules: no more than the amount due, a BANK account.
+    err = person(emulator, "pay", 400, tenant_id=sdk.nz, invoice_id=inv.invoice_id,
+                 account_code="090", amount=60.01)
+    assert err["messages"] == ["Payment amount exceeds the amount outstanding on this document"]
+    err = person(emulator, "pay", 400, tenant_id=sdk.nz, invoice_id=inv.invoice_id,
+                 account_code="200", amount=1)
+    assert "BANK" in err["messages"][0]
+    # Deleting re-opens the amount and moves both records' UpdatedDateUTC.
+    advance(emulator)
+    person(emulator, "delete-payment", tenant_id=sdk.nz, payment_id=pid)
+    back = sdk.acct.get_invoice(sdk.nz, inv.invoice_id).invoices[0]
+    assert (back.amount_due, back.payments) == (D("100"), [])
+    assert updated(back) > updated(seen)
+    gone = sdk.acct.get_payment(sdk.nz, pid).payments[0]
+    assert gone.status == "DELETED" and updated(gone) > updated(payment)
+    err = person(emulator, "delete-payment", 400, tenant_id=sdk.nz, payment_id=pid)
+    assert err["messages"] == ["Payment has already been deleted"]
+    history = sdk.acct.get_invoice_history(sdk.nz, inv.invoice_id).history_records
+    assert [h.changes for h in history][-2:] == ["Paid", "Payment Deleted"]
+
+
+def test_payment_deletion_refused_on_a_voided_document(sdk, emulator):
+    c = contact(sdk)
+    inv = invoice(sdk, c.contact_id)
+    pay = sdk.acct.create_payment(sdk.nz, m.Payment(
+        invoice=m.Invoice(invoice_id=inv.invoice_id), account=m.Account(code="090"),
+        amount=10, date=TODAY)).payments[0]
+    # A document with money on it cannot be voided, by a person or by the API.
+    err = person(emulator, "void", 400, tenant_id=sdk.nz, invoice_id=inv.invoice_id)
+    assert err["messages"] == ["Invoice not of valid status for modification"]
+    # A document voided with its payment still on it (as imported from an older ledger)
+    # keeps that payment: neither the API nor a person can delete it.
+    emulator.state.orgs[sdk.nz].data["Invoices"][inv.invoice_id]["Status"] = "VOIDED"
+    err = bad_request(sdk.acct.delete_payment, sdk.nz, pay.payment_id,
+                      m.PaymentDelete(status="DELETED"))
+    assert messages(err) == ["Payment cannot be deleted from a VOIDED document"]
+    err = person(emulator, "delete-payment", 400, tenant_id=sdk.nz, payment_id=pay.payment_id)
+    assert err["messages"] == ["Payment cannot be deleted from a VOIDED document"]
+
+
+def test_person_voids_a_bill_and_pays_a_credit_note(sdk, emulator):
+    supplier = contact(sdk, "Supplier")
+    bill = invoice(sdk, supplier.contact_id, [net(100, account_code="425")], type="ACCPAY")
+    advance(emulator)
+    out = person(emulator, "void", tenant_id=sdk.nz, invoice_id=bill.invoice_id)
+    assert out["document"]["Status"] == "VOIDED"
+    voided = sdk.acct.get_invoice(sdk.nz, bill.invoice_id).invoices[0]
+    assert voided.status == "VOIDED" and updated(voided) > updated(bill)
+    err = person(emulator, "pay", 400, tenant_id=sdk.nz, invoice_id=bill.invoice_id,
+                 account_code="090", amount=1)
+    assert err["messages"] == ["Payment can only be applied to a document with a status of "
+                               "AUTHORISED"]
+    cn = sdk.acct.create_credit_notes(sdk.nz, m.CreditNotes(credit_notes=[m.CreditNote(
+        type="ACCRECCREDIT", contact=m.Contact(contact_id=supplier.contact_id),
+        line_items=[net(30)], status="AUTHORISED", date=TODAY)])).credit_notes[0]
+    out = person(emulator, "pay", tenant_id=sdk.nz, credit_note_id=cn.credit_note_id,
+                 account_code="090", amount=30)
+    assert out["payment"]["PaymentType"] == "ARCREDITPAYMENT"
+    refunded = sdk.acct.get_credit_note(sdk.nz, cn.credit_note_id).credit_notes[0]
+    assert (refunded.status, refunded.remaining_credit) == ("PAID", D("0"))
+
+
+def test_person_allocates_a_credit_note_and_the_invoice_lists_it(sdk, emulator):
+    c = contact(sdk)
+    other = contact(sdk, "Other Ltd")
+    inv = invoice(sdk, c.contact_id, [net(100)])
+    foreign = invoice(sdk, other.contact_id, [net(100)])
+    cn = sdk.acct.create_credit_notes(sdk.nz, m.CreditNotes(credit_notes=[m.CreditNote(
+        type="ACCRECCREDIT", contact=m.Contact(contact_id=c.contact_id),
+        line_items=[net(50)], status="AUTHORISED", date=TODAY)])).credit_notes[0]
+    err = person(emulator, "allocate", 400, tenant_id=sdk.nz, credit_note_id=cn.credit_note_id,
+                 invoice_id=foreign.invoice_id, amount=10, date="2026-03-02")
+    assert err["messages"] == ["The Credit Note and Invoice must be for the same contact"]
+    err = person(emulator, "allocate", 400, tenant_id=sdk.nz, credit_note_id=cn.credit_note_id,
+                 invoice_id=inv.invoice_id, amount=50.01, date="2026-03-02")
+    assert err["messages"] == ["The amount allocated cannot exceed the remaining credit on the "
+                               "credit note"]
+    advance(emulator)
+    person(emulator, "allocate", tenant_id=sdk.nz, credit_note_id=cn.credit_note_id,
+           invoice_id=inv.invoice_id, amount=50, date="2026-03-02")
+    seen = sdk.acct.get_invoice(sdk.nz, inv.invoice_id).invoices[0]
+    assert (seen.amount_due, seen.amount_credited, seen.amount_paid) == (D("50"), D("50"),
+                                                                         D("0"))
+    assert [(n.credit_note_id, n.applied_amount) for n in seen.credit_notes] == [
+        (cn.credit_note_id, D("50"))]
+    assert updated(seen) > updated(inv)
+    credit = sdk.acct.get_credit_note(sdk.nz, cn.credit_note_id).credit_notes[0]
+    assert (credit.status, credit.remaining_credit) == ("PAID", D("0"))
+    assert updated(credit) > updated(cn)
+
+
+def test_person_edits_a_contact_with_the_api_rules(sdk, emulator):
+    c = contact(sdk, "Acme Ltd")
+    contact(sdk, "Taken Ltd")
+    advance(emulator)
+    out = person(emulator, "edit-contact", tenant_id=sdk.nz, contact_id=c.contact_id, fields={
+        "Name": "Acme Trading Ltd", "EmailAddress": "ap@acme.example", "TaxNumber": "12-345-678",
+        "Phones": [{"PhoneType": "DEFAULT", "PhoneNumber": "555 0101"}],
+        "Addresses": [{"AddressType": "POBOX", "AddressLine1": "PO Box 1", "City": "Auckland"}]})
+    assert out["contact"]["Name"] == "Acme Trading Ltd"
+    seen = sdk.acct.get_contact(sdk.nz, c.contact_id).contacts[0]
+    assert (seen.name, seen.email_address, seen.tax_number) == (
+        "Acme Trading Ltd", "ap@acme.example", "12-345-678")
+    assert seen.phones[0].phone_number == "555 0101" and seen.addresses[0].city == "Auckland"
+    assert updated(seen) > updated(c)
+    err = person(emulator, "edit-contact", 400, tenant_id=sdk.nz, contact_id=c.contact_id,
+                 fields={"Name": "TAKEN LTD"})
+    assert "already assigned to another contact" in err["messages"][0]
+    err = person(emulator, "edit-contact", 400, tenant_id=sdk.nz, contact_id=c.contact_id,
+                 fields={"EmailAddress": "a@x.example; b@x.example"})
+    assert err["messages"] == ["Email address must be valid."]
+    assert sdk.acct.get_contact(sdk.nz, c.contact_id).contacts[0].name == "Acme Trading Ltd"
+
+
+# -- overpayments and prepayments --------------------------------------------------------------
+def test_overpayment_allocated_at_once_and_later(sdk, emulator):
+    c = contact(sdk)
+    inv1 = invoice(sdk, c.contact_id, [net(100)])
+    inv2 = invoice(sdk, c.contact_id, [net(100)])
+    out = person(emulator, "overpayment", tenant_id=sdk.nz, type="RECEIVE-OVERPAYMENT",
+                 contact_id=c.contact_id, bank_account_code="090", amount=150,
+                 date="2026-03-04", reference="Over",
+                 allocations=[{"invoice_id": inv1.invoice_id, "amount": 100,
+                               "date": "2026-03-04"}])
+    op_id = out["overpayment"]["OverpaymentID"]
+    paid = sdk.acct.get_invoice(sdk.nz, inv1.invoice_id).invoices[0]
+    assert (paid.status, paid.amount_due, paid.amount_credited) == ("PAID", D("0"), D("100"))
+    assert [(o.overpayment_id, o.applied_amount) for o in paid.overpayments] == [
+        (op_id, D("100"))]
+    op = sdk.acct.get_overpayment(sdk.nz, op_id).overpayments[0]
+    assert (op.type, op.status, op.total, op.remaining_credit) == (
+        "RECEIVE-OVERPAYMENT", "AUTHORISED", D("150"), D("50"))
+    assert op.contact.contact_id == c.contact_id and op.date == dt.date(2026, 3, 4)
+    assert [a.invoice.invoice_id for a in op.allocations] == [inv1.invoice_id]
+    # The API allocates the rest of the credit to the second invoice.
+    advance(emulator)
+    alloc = sdk.acct.create_overpayment_allocations(sdk.nz, op_id, m.Allocations(allocations=[
+        m.Allocation(invoice=m.Invoice(invoice_id=inv2.invoice_id), amount=50,
+                     date=TODAY)])).allocations[0]
+    assert alloc.amount == D("50")
+    op2 = sdk.acct.get_overpayment(sdk.nz, op_id).overpayments[0]
+    assert (op2.status, op2.remaining_credit) == ("PAID", D("0"))
+    assert updated(op2) > updated(op)
+    part = sdk.acct.get_invoice(sdk.nz, inv2.invoice_id).invoices[0]
+    assert (part.status, part.amount_due, part.amount_credited) == ("AUTHORISED", D("50"),
+                                                                    D("50"))
+
+
+def test_allocation_refusals(sdk, emulator):
+    c = contact(sdk)
+    other = contact(sdk, "Other Ltd")
+    inv = invoice(sdk, c.contact_id, [net(100)])
+    foreign = invoice(sdk, other.contact_id, [net(100)])
+    draft = invoice(sdk, c.contact_id, status="DRAFT")
+    out = person(emulator, "prepayment", tenant_id=sdk.nz, type="RECEIVE-PREPAYMENT",
+                 contact_id=c.contact_id, bank_account_code="090", amount=150)
+    pp_id = out["prepayment"]["PrepaymentID"]
+
+    def allocate(invoice_id, amount):
+        return bad_request(sdk.acct.create_prepayment_allocations, sdk.nz, pp_id,
+                           m.Allocations(allocations=[m.Allocation(
+                               invoice=m.Invoice(invoice_id=invoice_id), amount=amount,
+                               date=TODAY)]))
+
+    assert messages(allocate(inv.invoice_id, 100.01)) == [
+        "The amount allocated cannot exceed the amount due on the invoice"]
+    assert messages(allocate(foreign.invoice_id, 10)) == [
+        "The Prepayment and Invoice must be for the same contact"]
+    assert messages(allocate(draft.invoice_id, 10)) == [
+        "Invoice must be AUTHORISED to receive an allocation"]
+    sdk.acct.create_prepayment_allocations(sdk.nz, pp_id, m.Allocations(allocations=[
+        m.Allocation(invoice=m.Invoice(invoice_id=inv.invoice_id), amount=60, date=TODAY)]))
+    inv2 = invoice(sdk, c.contact_id, [net(100)])
+    assert messages(allocate(inv2.invoice_id, 90.01)) == [
+        "The amount allocated cannot exceed the remaining credit on the prepayment"]
+    seen = sdk.acct.get_invoice(sdk.nz, inv.invoice_id).invoices[0]
+    assert [(p.prepayment_id, p.applied_amount) for p in seen.prepayments] == [
+        (pp_id, D("60"))]
+    assert (seen.amount_due, seen.amount_credited) == (D("40"), D("60"))
+    # A spend (supplier) overpayment cannot pay a sales invoice; nothing is stored on refusal.
+    err = person(emulator, "overpayment", 400, tenant_id=sdk.nz, type="SPEND-OVERPAYMENT",
+                 contact_id=c.contact_id, bank_account_code="090", amount=20,
+                 allocations=[{"invoice_id": inv2.invoice_id, "amount": 20}])
+    assert err["messages"] == ["A SPEND-OVERPAYMENT can only be allocated to a ACCPAY invoice"]
+    err = person(emulator, "overpayment", 400, tenant_id=sdk.nz, type="RECEIVE-OVERPAYMENT",
+                 contact_id=c.contact_id, bank_account_code="200", amount=20)
+    assert err["messages"] == ["A BANK account must be specified for the overpayment"]
+    assert sdk.acct.get_overpayments(sdk.nz).overpayments == []
+
+
+def test_overpayments_and_prepayments_are_paged_and_filtered(sdk, emulator):
+    c = contact(sdk)
+    supplier = contact(sdk, "Supplier")
+    for amount in (10, 20, 30):
+        person(emulator, "overpayment", tenant_id=sdk.nz, type="RECEIVE-OVERPAYMENT",
+               contact_id=c.contact_id, bank_account_code="090", amount=amount)
+    person(emulator, "prepayment", tenant_id=sdk.nz, type="SPEND-PREPAYMENT",
+           contact_id=supplier.contact_id, bank_account_code="090", amount=40,
+           line_account_code="425")
+    page = sdk.acct.get_overpayments(sdk.nz, page=2, page_size=2, order="Total DESC")
+    assert (page.pagination.page, page.pagination.page_size, page.pagination.page_count,
+            page.pagination.item_count) == (2, 2, 2, 3)
+    assert [o.total for o in page.overpayments] == [D("10")]
+    big = sdk.acct.get_overpayments(sdk.nz, where="Total>=20").overpayments
+    assert sorted(o.total for o in big) == [D("20"), D("30")]
+    pre = sdk.acct.get_prepayments(sdk.nz, page=1, page_size=1000).prepayments
+    assert [(p.type, p.total, p.line_items[0].account_code) for p in pre] == [
+        ("SPEND-PREPAYMENT", D("40"), "425")]
