@@ -30,7 +30,7 @@ from xero_python.api_client import ApiClient
 from xero_python.api_client.configuration import Configuration
 from xero_python.identity import IdentityApi
 
-from . import urls
+from . import inbound, urls
 from .contacts import name_key
 from .guards import parse_xero_date
 from .idempotency import derived_key
@@ -57,6 +57,8 @@ KINDS = {
     "purchase_order": ("PurchaseOrders", "PurchaseOrderID", "PurchaseOrderNumber",
                        "update_or_create_purchase_orders", "purchase_orders"),
     "payment": ("Payments", "PaymentID", "Reference", "create_payments", "payments"),
+    # One payment per request: ``POST /Payments/{id}`` with Status DELETED.
+    "payment_delete": ("Payments", "PaymentID", "Reference", None, None),
     "allocation": ("Allocations", "AllocationID", None, None, None),
     "history": ("HistoryRecords", None, None, None, None),
 }
@@ -255,6 +257,8 @@ class XeroGateway:
             element = payloads[0]
             return self.add_history(element["ParentKind"], tenant_id, element["ParentID"],
                                     element["Details"], idempotency_key)
+        if kind == "payment_delete":
+            return self.delete_payment(tenant_id, payloads[0], idempotency_key)
         if kind == "contact":
             return self.send_contacts(tenant_id, payloads, idempotency_key)
         collection, _id, _number, method, argument = KINDS[kind]
@@ -528,3 +532,57 @@ class XeroGateway:
         """The tenants this token can reach: raw ``/connections`` dicts."""
         data, _h, _s = self._call(self.identity, "get_connections")
         return data or []
+
+    def delete_payment(self, tenant_id, element, idempotency_key=None):
+        """``POST /Payments/{id}`` with ``{"Status": "DELETED"}`` for one
+        ``payments.deletion_payload``; Xero deletes one payment per request."""
+        options = {"idempotency_key": idempotency_key} if idempotency_key else {}
+        data, headers, status = self._call(
+            self.accounting, "delete_payment", tenant_id, element["PaymentID"],
+            {"Status": "DELETED"}, **options)
+        elements = (data or {}).get("Payments") or []
+        return BatchResult([element_result("payment_delete", e) for e in elements],
+                           headers, status)
+
+    def payment_of(self, tenant_id, payment_id):
+        """One payment as Xero holds it now (raw dict), or None when Xero has none."""
+        try:
+            data, _h, _s = self._call(self.accounting, "get_payment", tenant_id, payment_id)
+        except LookupNotFound:
+            return None
+        payments = (data or {}).get("Payments") or []
+        return payments[0] if payments else None
+
+    def payments_on(self, kind, tenant_id, ids):
+        """``{document id: [payments Xero lists on it]}`` for invoices or credit notes
+        (``kind``), read in as few calls as the URL allows (``read_by_ids``)."""
+        documents = self.read_by_ids(kind, tenant_id, ids)
+        return {doc_id: list(doc.get("Payments") or []) for doc_id, doc in documents.items()}
+
+    # ------------------------------------------------------------ the pull
+
+    def read_changed(self, name, tenant_id, since=None, page=1, page_size=inbound.PAGE_SIZE):
+        """One page of collection ``name`` (``inbound.COLLECTIONS``) changed since
+        ``since``, oldest change first: ``(elements, pagination)``; ``pagination`` is
+        Xero's ``{"page", "pageSize", "pageCount", "itemCount"}`` or None."""
+        collection = inbound.COLLECTIONS[name]
+        data, _h, _s = self._call(self.accounting, collection.reader, tenant_id,
+                                  **inbound.reader_arguments(name, since, page, page_size))
+        data = data or {}
+        return list(data.get(collection.key) or []), data.get("pagination")
+
+    def read_collection_by_ids(self, name, tenant_id, ids):
+        """``{xero_id: raw element}`` of collection ``name`` by ID: ``read_by_ids`` for
+        invoices, credit notes and contacts; an ID ``where`` chain, cut to Xero's URL
+        limit, for payments, overpayments and prepayments."""
+        collection = inbound.COLLECTIONS[name]
+        if name in ("invoices", "credit_notes", "contacts"):
+            return self.read_by_ids(collection.apply_kind, tenant_id, ids)
+        ids = [i for i in dict.fromkeys(ids) if i]
+        if not ids:
+            return {}
+        clauses = [urls.guid_clause(collection.id_field, i) for i in ids]
+        elements = self._chunked_get(collection.reader, tenant_id, collection.key, "where",
+                                     clauses, urls.or_join)
+        return {e[collection.id_field]: e for e in elements
+                if e.get(collection.id_field) in ids}

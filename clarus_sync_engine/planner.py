@@ -31,14 +31,18 @@ KIND_ORDER = {
     "invoice": 1,
     "purchase_order": 1,
     "credit_note": 2,
+    # A payment deleted in Xero frees the document's amount due before new payments go
+    # (an amount changed in Odoo is a deletion and a new payment in Xero).
+    "payment_delete": 2,
     "payment": 3,
     "allocation": 3,
     "history": 4,
 }
 
 # Xero takes one allocation (PUT /CreditNotes/{id}/Allocations) or one history note
-# (PUT /{Document}/{id}/History) per request, for one parent document.
-SINGLE_ELEMENT_KINDS = frozenset({"allocation", "history"})
+# (PUT /{Document}/{id}/History) per request, for one parent document, and deletes one
+# payment per request (POST /Payments/{id}).
+SINGLE_ELEMENT_KINDS = frozenset({"allocation", "history", "payment_delete"})
 
 # Room for the request envelope, e.g. {"Invoices":[ ... ]}.
 ENVELOPE_BYTES = 32
