@@ -21,6 +21,7 @@ from . import account_move_line
 from . import res_partner
 from . import product_product
 from . import sale_order
+from . import sale_order_xero_columns
 from . import purchase_order
 from . import stock_picking
 from . import clarus_xero_document_purchase

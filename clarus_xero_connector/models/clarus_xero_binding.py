@@ -1,4 +1,9 @@
 from odoo import fields, models
+from odoo.tools import SQL
+
+# The stored columns of ``clarus.xero.synced.mixin`` a bind fills: the list columns and
+# filters of invoices, contacts, products and orders.
+BOUND_COLUMNS = ("clarus_xero_last_number", "clarus_xero_last_export")
 
 
 class ClarusXeroBinding(models.Model):
@@ -78,16 +83,42 @@ class ClarusXeroBinding(models.Model):
         return created
 
     def _notify_bound(self, connection, records):
-        """Records that keep their Xero number and status in stored fields (for list
-        columns and filters) define ``_clarus_xero_bound(connection)``: called once per
-        model after their bindings changed."""
+        """Keep the Xero number and export time of freshly bound records in their stored
+        columns (every model with the synced mixin). Records that keep more in stored
+        fields define ``_clarus_xero_bound(connection)``: called once per model after
+        their bindings changed."""
         by_model = {}
         for record in records:
             by_model.setdefault(record._name, []).append(record.id)
         for model, ids in by_model.items():
             records = self.env[model].browse(ids)
+            if all(name in records._fields for name in BOUND_COLUMNS):
+                self._store_bound_columns(connection, records)
             if hasattr(records, "_clarus_xero_bound"):
                 records._clarus_xero_bound(connection)
+
+    def _store_bound_columns(self, connection, records):
+        """One UPDATE per model: a push binds hundreds of documents at once, and a write
+        per document would run the whole of ``account.move.write`` for two columns.
+        What depends on the columns (a sale order's invoice numbers) is recomputed."""
+        self.flush_model()
+        self.env.cr.execute(SQL(
+            """
+            UPDATE %(table)s AS rec
+               SET clarus_xero_last_number = binding.xero_number,
+                   clarus_xero_last_export = binding.exported_at
+              FROM clarus_xero_binding AS binding
+             WHERE binding.connection_id = %(connection)s
+               AND binding.res_model = %(model)s
+               AND binding.active
+               AND binding.res_id = rec.id
+               AND rec.id = ANY(%(ids)s)
+            """,
+            table=SQL.identifier(records._table), connection=connection.id,
+            model=records._name, ids=records.ids,
+        ))
+        records.invalidate_recordset(BOUND_COLUMNS)
+        records.modified(BOUND_COLUMNS)
 
     def _follow_tenant(self, connection):
         """The connection now points at ``connection.tenant_id``: archive the bindings of

@@ -10,8 +10,8 @@ class ClarusXeroNoSyncMixin(models.AbstractModel):
     _name = "clarus.xero.no.sync.mixin"
     _description = "Xero do-not-sync flag"
 
-    clarus_xero_no_sync = fields.Boolean("Do not sync to Xero", copy=False, tracking=True)
-    clarus_xero_no_sync_reason = fields.Char("Reason not synced", copy=False, tracking=True)
+    clarus_xero_no_sync = fields.Boolean("Do not export to Xero", copy=False, tracking=True)
+    clarus_xero_no_sync_reason = fields.Char("Reason not exported", copy=False, tracking=True)
 
     @api.constrains("clarus_xero_no_sync", "clarus_xero_no_sync_reason")
     def _check_clarus_xero_no_sync_reason(self):
@@ -44,7 +44,13 @@ class ClarusXeroSyncedMixin(models.AbstractModel):
     # The inbound half: what Xero changed is applied here unless this flag says not to.
     clarus_xero_no_import = fields.Boolean("Do not import from Xero", copy=False, tracking=True)
     clarus_xero_no_import_reason = fields.Char("Reason not imported", copy=False, tracking=True)
-    clarus_xero_last_import = fields.Datetime("Last Import", copy=False, readonly=True)
+    # Stored, so lists filter and sort by them: the import writes the first, every bind
+    # (``clarus.xero.binding._notify_bound``) the other two. The computed number and
+    # export time above are those of the organisations of the user's companies; these
+    # are the last ones, whichever organisation.
+    clarus_xero_last_import = fields.Datetime("Last Import Date", copy=False, readonly=True)
+    clarus_xero_last_export = fields.Datetime("Last Export Date", copy=False, readonly=True)
+    clarus_xero_last_number = fields.Char("Last Xero Number", copy=False, readonly=True)
 
     @api.constrains("clarus_xero_no_import", "clarus_xero_no_import_reason")
     def _check_clarus_xero_no_import_reason(self):
