@@ -234,5 +234,9 @@ def removed_account_message(code):
 
 
 def touch(ctx, record):
+    """Mark a record created or changed now: UpdatedDateUTC moves and, for the kinds Xero
+    sends webhooks for (invoices, credit notes, contacts), an event is queued."""
+    created = "UpdatedDateUTC" not in record
     record["UpdatedDateUTC"] = ms_date(ctx.now)
     record["_updated"] = ctx.now
+    ctx.store.webhooks.on_change(ctx.store, ctx.org, record, created, ctx.now)

@@ -3,7 +3,7 @@
 import collections
 import json
 
-from . import person, seed
+from . import person, seed, webhooks
 from .common import Ctx, output, touch
 from .faults import FaultError
 from .msjson import date_to_ms, iso_utc
@@ -263,6 +263,7 @@ _ROUTES = {
     ("POST", "/disconnect"): _disconnect,
 }
 _ROUTES.update(person.ROUTES)
+_ROUTES.update(webhooks.ROUTES)
 
 
 def _tenants(store):

@@ -328,6 +328,8 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(self, address, store):
         super().__init__(address, Handler)
         self.store = store
+        host, port = self.server_address[:2]
+        store.public_url = "http://%s:%d" % (host if ":" not in host else "[%s]" % host, port)
 
 
 class EmulatorHandle:

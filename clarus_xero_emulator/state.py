@@ -12,6 +12,7 @@ from .faults import FaultInjector
 from .idempotency import IdempotencyCache
 from .limits import RateLimiter
 from .msjson import ms_date
+from .webhooks import Webhooks
 
 COLLECTIONS = (
     "Accounts",
@@ -86,6 +87,9 @@ class Store:
         self.idempotency = IdempotencyCache(self.clock)
         self.spec_path = None
         self.contract_violations = []
+        self.webhooks = Webhooks()
+        # Where the API is served (resourceUrl of webhook events); set by the server.
+        self.public_url = "https://api.xero.com"
         self.reset_all(seed=False)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -106,6 +110,7 @@ class Store:
             self.limits.reset()
             self.faults.clear()
             self.idempotency.clear()
+            self.webhooks.reset()
             self.add_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, [])
             self.add_client(LEGACY_CLIENT_ID, LEGACY_CLIENT_SECRET, [], legacy=True)
             if seed:

@@ -1,9 +1,17 @@
 """The inbound half of the emulator: a person working in Xero (control API), overpayments
 and prepayments, UpdatedDateUTC / If-Modified-Since on every kind, paging, webhooks."""
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+import time
 from decimal import Decimal as D
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 import requests
 from emu_helpers import TODAY, bad_request, contact, invoice, line, messages
 from xero_python.accounting import models as m
@@ -19,6 +27,12 @@ def person(emulator, action, expect=200, **body):
 def advance(emulator, seconds=5):
     requests.post(emulator.base_url + "/_emulator/clock", json={"advance_seconds": seconds},
                   timeout=10).raise_for_status()
+
+
+def control_post(emulator, path, body):
+    resp = requests.post(emulator.base_url + "/_emulator" + path, json=body, timeout=10)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
 
 
 def updated(record):
@@ -253,3 +267,189 @@ def test_overpayments_and_prepayments_are_paged_and_filtered(sdk, emulator):
     pre = sdk.acct.get_prepayments(sdk.nz, page=1, page_size=1000).prepayments
     assert [(p.type, p.total, p.line_items[0].account_code) for p in pre] == [
         ("SPEND-PREPAYMENT", D("40"), "425")]
+
+
+# -- webhooks ----------------------------------------------------------------------------------
+KEY = "webhook-key-0123456789"
+
+
+class Receiver:
+    """A webhook endpoint: verifies x-xero-signature over the raw body (200, else 401), or
+    answers a fixed status when ``answer`` is set; keeps what it received."""
+
+    def __init__(self, key=KEY):
+        self.key, self.answer, self.received = key, None, []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                signature = self.headers.get("x-xero-signature") or ""
+                expected = base64.b64encode(hmac.new(receiver.key.encode(), body,
+                                                     hashlib.sha256).digest()).decode()
+                valid = hmac.compare_digest(signature, expected)
+                receiver.received.append((body, signature, valid))
+                status = receiver.answer or (200 if valid else 401)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/xero/webhook" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def events(self):
+        return [e for body, _sig, valid in self.received if valid
+                for e in json.loads(body)["events"]]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    rec = Receiver()
+    yield rec
+    rec.close()
+
+
+def hooks(emulator, method="GET", path="", body=None):
+    resp = requests.request(method, emulator.base_url + "/_emulator/webhooks" + path, json=body,
+                            timeout=30)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def test_intent_to_receive_pass_and_fail(sdk, emulator, receiver):
+    out = hooks(emulator, "POST", body={"url": receiver.url, "key": KEY})
+    assert out["status"] == "OK"
+    assert [(i["signature"], i["status"]) for i in out["intent"]] == [
+        ("valid", 200), ("invalid", 401), ("valid", 200), ("invalid", 401)]
+    assert all(json.loads(body)["events"] == [] for body, _s, _v in receiver.received)
+    # An endpoint that answers 200 to everything (no signature check) fails the intent,
+    # and then nothing is queued or delivered.
+    receiver.answer = 200
+    out = hooks(emulator, "POST", body={"url": receiver.url, "key": KEY})
+    assert out["status"] == "INTENT_FAILED"
+    assert [i["ok"] for i in out["intent"]] == [True, False, True, False]
+    contact(sdk, "Quiet Ltd")
+    before = len(receiver.received)
+    assert hooks(emulator, "POST", "/deliver")["deliveries"] == []
+    assert hooks(emulator)["pending"] == 0 and len(receiver.received) == before
+    # A wrong key on the endpoint's side fails it too; an endpoint that is down as well.
+    receiver.answer, receiver.key = None, "another-key"
+    assert hooks(emulator, "POST", body={"url": receiver.url, "key": KEY})["status"] == \
+        "INTENT_FAILED"
+    down = hooks(emulator, "POST", body={"url": "http://127.0.0.1:9/hook", "key": KEY})
+    assert down["status"] == "INTENT_FAILED"
+    assert str(down["intent"][0]["status"]).startswith("no answer")
+
+
+def test_events_are_signed_batched_and_delivered_at_least_once(sdk, emulator, receiver):
+    hooks(emulator, "POST", body={"url": receiver.url, "key": KEY})
+    receiver.received.clear()
+    c = contact(sdk, "Hooked Ltd")
+    inv = invoice(sdk, c.contact_id, [net(100)])
+    bill = invoice(sdk, c.contact_id, [net(50, account_code="425")], type="ACCPAY")
+    cn = sdk.acct.create_credit_notes(sdk.nz, m.CreditNotes(credit_notes=[m.CreditNote(
+        type="ACCPAYCREDIT", contact=m.Contact(contact_id=c.contact_id),
+        line_items=[net(10, account_code="425")], status="DRAFT", date=TODAY)])).credit_notes[0]
+    advance(emulator)
+    person(emulator, "pay", tenant_id=sdk.nz, invoice_id=inv.invoice_id, account_code="090",
+           amount=100)
+    advance(emulator)
+    person(emulator, "edit-contact", tenant_id=sdk.nz, contact_id=c.contact_id,
+           fields={"EmailAddress": "ap@hooked.example"})
+    out = hooks(emulator, "POST", "/deliver")
+    assert out["statuses"] == [200] and out["pending"] == 0
+    body, signature, valid = receiver.received[-1]
+    assert valid  # base64(HMAC-SHA256(raw body, key)) checked by the endpoint above
+    payload = json.loads(body)
+    events = payload["events"]
+    assert payload["firstEventSequence"] <= payload["lastEventSequence"] and payload["entropy"]
+    got = [(e["eventCategory"], e["eventType"], e["resourceId"]) for e in events]
+    assert got == [
+        ("CONTACT", "CREATE", c.contact_id), ("INVOICE", "CREATE", inv.invoice_id),
+        ("INVOICE", "CREATE", bill.invoice_id), ("CREDITNOTE", "CREATE", cn.credit_note_id),
+        ("INVOICE", "UPDATE", inv.invoice_id), ("CONTACT", "UPDATE", c.contact_id)]
+    first = events[0]
+    assert first["tenantId"] == sdk.nz and first["tenantType"] == "ORGANISATION"
+    assert first["resourceUrl"] == "%s/api.xro/2.0/Contacts/%s" % (emulator.base_url,
+                                                                    c.contact_id)
+    assert dt.datetime.strptime(first["eventDateUtc"], "%Y-%m-%dT%H:%M:%S.%f")
+    assert events[3]["data"] == {"Type": "ACCPAYCREDIT", "Status": "DRAFT"}
+    assert "data" not in events[1]
+    # Duplicates: the last batch again, byte for byte, still validly signed.
+    again = hooks(emulator, "POST", "/redeliver")
+    assert again["redelivery"] and again["status"] == 200
+    assert receiver.received[-1][:2] == (body, signature)
+    status = hooks(emulator)
+    assert [(d["events"], d["redelivery"]) for d in status["deliveries"]] == [(6, False),
+                                                                             (6, True)]
+
+
+def test_failed_delivery_is_retried_and_nothing_is_lost(sdk, emulator, receiver):
+    hooks(emulator, "POST", body={"url": receiver.url, "key": KEY})
+    c = contact(sdk, "Retry Ltd")
+    receiver.answer = 503
+    out = hooks(emulator, "POST", "/deliver")
+    assert out["statuses"] == [503] and out["pending"] == 1
+    receiver.answer = None
+    advance(emulator)
+    person(emulator, "edit-contact", tenant_id=sdk.nz, contact_id=c.contact_id,
+           fields={"Name": "Retry Two Ltd"})
+    out = hooks(emulator, "POST", "/deliver")
+    assert out["statuses"] == [200] and out["pending"] == 0
+    # The refused batch's event comes again, with its sequence number, before the new one.
+    failed, retried = (json.loads(body) for body, _s, _v in receiver.received[-2:])
+    assert [(e["eventType"], e["resourceId"]) for e in retried["events"]] == [
+        ("CREATE", c.contact_id), ("UPDATE", c.contact_id)]
+    assert failed["events"] == retried["events"][:1]
+    assert retried["firstEventSequence"] == failed["firstEventSequence"]
+    # A day of failures disables the webhook; setting it again re-runs the intent.
+    receiver.answer = 500
+    contact(sdk, "Later Ltd")
+    assert hooks(emulator, "POST", "/deliver")["status"] == "OK"
+    advance(emulator, 24 * 3600)
+    assert hooks(emulator, "POST", "/deliver")["status"] == "DISABLED"
+    receiver.answer = None
+    assert hooks(emulator, "POST", body={"url": receiver.url, "key": KEY})["status"] == "OK"
+
+
+def test_background_delivery_and_tenants_of_the_app_only(sdk, emulator, receiver):
+    hooks(emulator, "POST", body={"url": receiver.url, "key": KEY})
+    hooks(emulator, "POST", "/auto", {"enabled": True, "interval": 0.2})
+    c = contact(sdk, "Background Ltd")
+    # A new organisation the app is not connected to sends nothing.
+    other = control_post(emulator, "/tenants", {"name": "Unconnected Org"})
+    person(emulator, "edit-contact", tenant_id=sdk.nz, contact_id=c.contact_id,
+           fields={"TaxNumber": "99-999-999"})
+    deadline = time.time() + 10
+    while not receiver.events() and time.time() < deadline:
+        time.sleep(0.1)
+    hooks(emulator, "POST", "/auto", {"enabled": False})
+    assert {e["resourceId"] for e in receiver.events()} == {c.contact_id}
+    assert all(e["tenantId"] == sdk.nz != other["tenantId"] for e in receiver.events())
+
+
+def test_merge_contacts_sends_contact_events_and_moves_dates(sdk, emulator, receiver):
+    a = contact(sdk, "Merge From")
+    b = contact(sdk, "Merge Into")
+    inv = invoice(sdk, a.contact_id, [net(10)])
+    hooks(emulator, "POST", body={"url": receiver.url, "key": KEY})
+    advance(emulator)
+    control_post(emulator, "/merge-contacts", {"tenant_id": sdk.nz,
+                                               "from_contact_id": a.contact_id,
+                                               "into_contact_id": b.contact_id})
+    hooks(emulator, "POST", "/deliver")
+    got = {(e["eventCategory"], e["eventType"], e["resourceId"]) for e in receiver.events()}
+    assert got == {("CONTACT", "UPDATE", a.contact_id), ("CONTACT", "UPDATE", b.contact_id),
+                   ("INVOICE", "UPDATE", inv.invoice_id)}
+    merged = sdk.acct.get_contact(sdk.nz, a.contact_id).contacts[0]
+    assert merged.contact_status == "ARCHIVED" and updated(merged) > updated(a)
+    moved = sdk.acct.get_invoice(sdk.nz, inv.invoice_id).invoices[0]
+    assert moved.contact.contact_id == b.contact_id and updated(moved) > updated(inv)
