@@ -15,6 +15,7 @@
         "data/product_data.xml",
         "views/clarus_xero_connection_views.xml",
         "views/clarus_xero_job_views.xml",
+        "views/clarus_xero_webhook_event_views.xml",
         "views/clarus_xero_mapping_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
