@@ -453,3 +453,114 @@ def test_merge_contacts_sends_contact_events_and_moves_dates(sdk, emulator, rece
     assert merged.contact_status == "ARCHIVED" and updated(merged) > updated(a)
     moved = sdk.acct.get_invoice(sdk.nz, inv.invoice_id).invoices[0]
     assert moved.contact.contact_id == b.contact_id and updated(moved) > updated(inv)
+
+
+# -- UpdatedDateUTC, If-Modified-Since and paging on every kind ---------------------------------
+def _one_of_each(sdk, emulator):
+    """One record of every document kind; -> {kind: (record id, SDK getter of the list)}."""
+    c = contact(sdk, "Dated Ltd")
+    supplier = contact(sdk, "Dated Supplier")
+    inv = invoice(sdk, c.contact_id, [net(100)])
+    cn = sdk.acct.create_credit_notes(sdk.nz, m.CreditNotes(credit_notes=[m.CreditNote(
+        type="ACCRECCREDIT", contact=m.Contact(contact_id=c.contact_id), line_items=[net(20)],
+        status="AUTHORISED", date=TODAY)])).credit_notes[0]
+    pay = sdk.acct.create_payment(sdk.nz, m.Payment(
+        invoice=m.Invoice(invoice_id=inv.invoice_id), account=m.Account(code="090"),
+        amount=10, date=TODAY)).payments[0]
+    op = person(emulator, "overpayment", tenant_id=sdk.nz, type="RECEIVE-OVERPAYMENT",
+                contact_id=c.contact_id, bank_account_code="090", amount=5)["overpayment"]
+    pp = person(emulator, "prepayment", tenant_id=sdk.nz, type="RECEIVE-PREPAYMENT",
+                contact_id=c.contact_id, bank_account_code="090", amount=5)["prepayment"]
+    po = sdk.acct.create_purchase_orders(sdk.nz, m.PurchaseOrders(purchase_orders=[
+        m.PurchaseOrder(contact=m.Contact(contact_id=supplier.contact_id), date=TODAY,
+                        line_items=[net(7, account_code="425")])])).purchase_orders[0]
+    item = sdk.acct.create_items(sdk.nz, m.Items(items=[m.Item(code="DATED-1", name="Dated")])
+                                 ).items[0]
+    return {"Invoices": inv.invoice_id, "CreditNotes": cn.credit_note_id,
+            "Payments": pay.payment_id, "Overpayments": op["OverpaymentID"],
+            "Prepayments": pp["PrepaymentID"], "PurchaseOrders": po.purchase_order_id,
+            "Contacts": c.contact_id, "Items": item.item_id}
+
+
+def _listed(sdk, since=None):
+    """The IDs each collection lists (If-Modified-Since when ``since`` is given)."""
+    kw = {"if_modified_since": since} if since else {}
+    a, t = sdk.acct, sdk.nz
+    return {
+        "Invoices": {r.invoice_id for r in a.get_invoices(t, **kw).invoices},
+        "CreditNotes": {r.credit_note_id for r in a.get_credit_notes(t, **kw).credit_notes},
+        "Payments": {r.payment_id for r in a.get_payments(t, **kw).payments},
+        "Overpayments": {r.overpayment_id for r in a.get_overpayments(t, **kw).overpayments},
+        "Prepayments": {r.prepayment_id for r in a.get_prepayments(t, **kw).prepayments},
+        "PurchaseOrders": {r.purchase_order_id
+                           for r in a.get_purchase_orders(t, **kw).purchase_orders},
+        "Contacts": {r.contact_id for r in a.get_contacts(t, **kw).contacts},
+        "Items": {r.item_id for r in a.get_items(t, **kw).items},
+    }
+
+
+def test_if_modified_since_on_every_kind(sdk, emulator):
+    ids = _one_of_each(sdk, emulator)
+    listed = _listed(sdk)
+    assert all(ids[kind] in listed[kind] for kind in ids)
+    advance(emulator, 60)
+    since = dt.datetime.fromtimestamp(emulator.state.clock.now(), dt.UTC).replace(
+        microsecond=0, tzinfo=None)
+    assert _listed(sdk, since) == {kind: set() for kind in ids}
+    advance(emulator, 5)
+    # One change of every kind, each through a different path.
+    other = invoice(sdk, ids["Contacts"], [net(30)])
+    sdk.acct.delete_payment(sdk.nz, ids["Payments"], m.PaymentDelete(status="DELETED"))
+    person(emulator, "allocate", tenant_id=sdk.nz, credit_note_id=ids["CreditNotes"],
+           invoice_id=other.invoice_id, amount=5)
+    person(emulator, "allocate", tenant_id=sdk.nz, overpayment_id=ids["Overpayments"],
+           invoice_id=other.invoice_id, amount=5)
+    sdk.acct.create_prepayment_allocations(sdk.nz, ids["Prepayments"], m.Allocations(
+        allocations=[m.Allocation(invoice=m.Invoice(invoice_id=other.invoice_id), amount=5,
+                                  date=TODAY)]))
+    sdk.acct.update_purchase_order(sdk.nz, ids["PurchaseOrders"], m.PurchaseOrders(
+        purchase_orders=[m.PurchaseOrder(status="SUBMITTED")]))
+    person(emulator, "edit-contact", tenant_id=sdk.nz, contact_id=ids["Contacts"],
+           fields={"EmailAddress": "dated@example.com"})
+    sdk.acct.update_item(sdk.nz, ids["Items"], m.Items(items=[m.Item(code="DATED-1",
+                                                                      name="Dated again")]))
+    changed = _listed(sdk, since)
+    assert changed == {
+        # the paid invoice (payment deleted) and the one the credits were applied to
+        "Invoices": {ids["Invoices"], other.invoice_id}, "CreditNotes": {ids["CreditNotes"]},
+        "Payments": {ids["Payments"]}, "Overpayments": {ids["Overpayments"]},
+        "Prepayments": {ids["Prepayments"]}, "PurchaseOrders": {ids["PurchaseOrders"]},
+        "Contacts": {ids["Contacts"]}, "Items": {ids["Items"]}}
+    moved = sdk.acct.get_invoice(sdk.nz, ids["Invoices"]).invoices[0].updated_date_utc
+    assert moved.replace(tzinfo=None) >= since
+
+
+def test_paging_at_xeros_sizes_on_every_paged_collection(sdk, emulator):
+    c = contact(sdk, "Paged Ltd")
+    for amount in range(1, 4):
+        inv = invoice(sdk, c.contact_id, [net(amount * 10)])
+        sdk.acct.create_payment(sdk.nz, m.Payment(
+            invoice=m.Invoice(invoice_id=inv.invoice_id), account=m.Account(code="090"),
+            amount=1, date=TODAY))
+    a, t = sdk.acct, sdk.nz
+    for getter, field in ((a.get_invoices, "invoices"), (a.get_payments, "payments"),
+                          (a.get_contacts, "contacts"), (a.get_credit_notes, "credit_notes"),
+                          (a.get_purchase_orders, "purchase_orders"),
+                          (a.get_overpayments, "overpayments"),
+                          (a.get_prepayments, "prepayments")):
+        full = getter(t, page=1, page_size=1000)
+        assert full.pagination.page_size == 1000
+        assert full.pagination.item_count == len(getattr(full, field))
+        err = bad_request(getter, t, page=1, page_size=1001)
+        assert err["Message"] == "pageSize must be between 1 and 1000", getter
+        err = bad_request(getter, t, page=1, page_size=0)
+        assert err["Message"] == "pageSize must be between 1 and 1000"
+    page = a.get_invoices(t, page=2, page_size=2)
+    assert (page.pagination.page_count, page.pagination.item_count, len(page.invoices)) == (
+        2, 3, 1)
+    # Items are not paged: page is ignored and no pagination is answered.
+    sdk.acct.create_items(t, m.Items(items=[m.Item(code="P-%d" % i, name="P") for i in range(3)]))
+    raw = requests.get(emulator.base_url + "/api.xro/2.0/Items?page=1&pageSize=1", timeout=10,
+                       headers={"Authorization": "Bearer " + sdk.token["access_token"],
+                                "xero-tenant-id": t, "Accept": "application/json"}).json()
+    assert len(raw["Items"]) == 3 and "pagination" not in raw
