@@ -14,6 +14,11 @@ then name. The strongest kind of evidence that finds anything decides; every kin
 chosen record also meets is listed in ``reasons``. Records already bound to another Xero
 record are never candidates (a record is bound once per organisation).
 
+Item codes compare exactly (spaces trimmed): document lines carry Odoo's code as the
+ItemCode, so a product is the item only if Xero knows it by that very code. For the same
+reason a product found by name is a candidate only when it has no code yet (the link
+gives it Xero's) or the same code.
+
 Records are plain dicts: partners ``{id, name, email, vat}``, products
 ``{id, name, default_code}``; Xero records are the raw API dicts.
 """
@@ -46,7 +51,7 @@ def tax_key(value):
 
 
 def code_key(value):
-    return str(value or "").strip().casefold()
+    return str(value or "").strip()
 
 
 CONTACT_EVIDENCE = (
@@ -69,16 +74,24 @@ def match_contacts(xero_contacts, partners, bound=None):
     return _match(active, partners, bound, "ContactID", "Name", CONTACT_EVIDENCE)
 
 
+def _same_code_or_none(item, product):
+    code = code_key(product.get("default_code"))
+    return not code or code == code_key(item.get("Code"))
+
+
 def match_items(xero_items, products, bound=None):
     """One ``Proposal`` per Xero item; ``bound``: ItemID -> ``Bound``."""
     return _match(xero_items, products, bound, "ItemID", "Code", ITEM_EVIDENCE,
-                  label=lambda i: " ".join(p for p in (i.get("Code"), i.get("Name")) if p))
+                  label=lambda i: " ".join(p for p in (i.get("Code"), i.get("Name")) if p),
+                  compatible=_same_code_or_none)
 
 
-def _match(xero_records, records, bound, id_field, label_field, evidence, label=None):
+def _match(xero_records, records, bound, id_field, label_field, evidence, label=None,
+           compatible=None):
     bound = {str(k).lower(): v for k, v in (bound or {}).items()}
     taken = {b.record_id for b in bound.values()}
     free = [r for r in records if r["id"] not in taken]
+    by_id = {r["id"]: r for r in free}
     indexes = [(kind, xero_key, _index(free, record_key))
                for kind, xero_key, record_key in evidence]
     proposals = []
@@ -89,7 +102,8 @@ def _match(xero_records, records, bound, id_field, label_field, evidence, label=
         if known is not None:
             proposals.append(_bound_proposal(xero_id, text, known))
         else:
-            proposals.append(_evidence_proposal(xero, xero_id, text, indexes))
+            fits = (lambda rid, x=xero: compatible(x, by_id[rid])) if compatible else None
+            proposals.append(_evidence_proposal(xero, xero_id, text, indexes, fits))
     return _flag_shared_targets(proposals)
 
 
@@ -109,9 +123,9 @@ def _bound_proposal(xero_id, text, known):
                     "Already linked to a record Odoo had; Odoo's data is kept.")
 
 
-def _evidence_proposal(xero, xero_id, text, indexes):
-    found = {kind: index.get(xero_key(xero), []) if xero_key(xero) else []
-             for kind, xero_key, index in indexes}
+def _evidence_proposal(xero, xero_id, text, indexes, fits=None):
+    found = {kind: [rid for rid in index.get(xero_key(xero), []) if not fits or fits(rid)]
+             if xero_key(xero) else [] for kind, xero_key, index in indexes}
     for kind, *_rest in indexes:
         ids = found[kind]
         if len(ids) == 1:

@@ -23,6 +23,7 @@
         "views/sale_order_views.xml",
         "views/purchase_order_views.xml",
         "wizards/clarus_xero_missing_items_wizard_views.xml",
+        "wizards/clarus_xero_import_wizard_views.xml",
         "views/stock_picking_views.xml",
         "views/clarus_xero_menus.xml",
     ],

@@ -14,11 +14,13 @@ from . import clarus_xero_push
 from . import clarus_xero_webhook_event
 from . import clarus_xero_pacing
 from . import clarus_xero_connection_scheduling
+from . import clarus_xero_connection_imports
 from . import clarus_xero_webhook_event_scheduling
 from . import ir_cron
 from . import account_move
 from . import account_move_line
 from . import res_partner
+from . import res_partner_branding
 from . import product_product
 from . import sale_order
 from . import sale_order_xero_columns

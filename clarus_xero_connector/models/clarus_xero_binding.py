@@ -35,6 +35,10 @@ class ClarusXeroBinding(models.Model):
     exported_at = fields.Datetime("Last Export")
     allocated = fields.Boolean(help="A credit note allocated to its invoice in Xero.")
     history_sent = fields.Boolean(help="The shipment note reached the invoice's Xero history.")
+    created_by_import = fields.Boolean(
+        readonly=True,
+        help="The Odoo record was created from Xero by the import of contacts and items; "
+             "running that import again updates it from Xero.")
 
     _record_uniq = models.UniqueIndex(
         "(connection_id, res_model, res_id) WHERE active",

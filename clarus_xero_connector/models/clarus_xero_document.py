@@ -214,6 +214,7 @@ class ClarusXeroDocument(models.AbstractModel):
                 "the Xero settings."))
         if conn.invoice_status == "DRAFT":
             payload["Status"] = "DRAFT"
+        payload.update(conn._branding_theme_element(move))
         return payload, problems
 
     def _move_data(self, ctx, move):

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from clarus_sync_engine import taxes
+from clarus_sync_engine import imports, taxes
 
 REFERENCE_KINDS = [
     ("account", "Account"),
@@ -9,6 +9,7 @@ REFERENCE_KINDS = [
     ("tracking_option", "Tracking option"),
     ("item", "Item"),
     ("contact", "Contact"),
+    ("branding_theme", "Branding theme"),
 ]
 # Reference field -> the CanApplyTo* flag of ``GET /TaxRates`` it keeps.
 TAX_FLAGS = {
@@ -62,10 +63,12 @@ class ClarusXeroReference(models.Model):
         "(connection_id, kind, code)", "Reference codes are unique per organisation and kind."
     )
 
-    @api.depends("code", "name")
+    @api.depends("kind", "code", "name")
     def _compute_display_name(self):
         for ref in self:
-            ref.display_name = " ".join(p for p in (ref.code, ref.name) if p) or ref.xero_id
+            # A branding theme's code is its Xero ID: people know it by its name.
+            parts = (ref.name,) if ref.kind == "branding_theme" else (ref.code, ref.name)
+            ref.display_name = " ".join(p for p in parts if p) or ref.xero_id
 
     # ------------------------------------------------------- as Xero sends it
 
@@ -145,6 +148,10 @@ class ClarusXeroReference(models.Model):
             "contact": [{"code": c.get("ContactNumber") or c["ContactID"], "name": c.get("Name"),
                          "email": c.get("EmailAddress"), "xero_id": c["ContactID"],
                          "status": c.get("ContactStatus")} for c in data["contacts"]],
+            "branding_theme": [
+                {"code": t["BrandingThemeID"], "name": t.get("Name"),
+                 "xero_id": t["BrandingThemeID"], "status": "ACTIVE"}
+                for t in imports.read_branding_themes(gateway, connection.tenant_id)],
         }
         counts = {kind: self._upsert(connection, kind, values) for kind, values in rows.items()}
         connection._apply_reference_defaults(data["accounts"], data["tax_rates"])

@@ -18,3 +18,4 @@ from . import test_order_fields
 from . import test_bills
 from . import test_purchase_orders
 from . import test_scaling
+from . import test_imports

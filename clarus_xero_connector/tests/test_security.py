@@ -47,6 +47,10 @@ EXPECTED_ACCESS = {
     "clarus.xero.webhook.event": {"billing": "r", "accounting_manager": "r",
                                   "administrator": "r"},
     "clarus.xero.tenant.wizard": {"accounting_manager": "rwcu", "administrator": "rwcu"},
+    # Only accounting managers import contacts and items from Xero.
+    "clarus.xero.import.wizard": {"accounting_manager": "rwcu", "administrator": "rwcu"},
+    "clarus.xero.import.wizard.line": {"accounting_manager": "rwcu",
+                                       "administrator": "rwcu"},
     # Whoever confirms a purchase order answers the dialog about its products missing in
     # Xero.
     "clarus.xero.missing.items.wizard": {"buyer": "rwc"},

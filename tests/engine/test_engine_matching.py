@@ -107,16 +107,31 @@ PRODUCTS = [
 
 def test_items_match_by_code_then_name():
     out = by_id(matching.match_items([
-        {"ItemID": "i1", "Code": "wid-1", "Name": "Blue widget"},
+        {"ItemID": "i1", "Code": "WID-1 ", "Name": "Blue widget"},
         {"ItemID": "i2", "Code": "GAD", "Name": "gadget"},
         {"ItemID": "i3", "Code": "SPR", "Name": "Sprocket"},
         {"ItemID": "i4", "Code": "NEW", "Name": "New thing"},
     ], PRODUCTS))
     assert (out["i1"].action, out["i1"].record_id, out["i1"].reasons) == (LINK, 10, ("code",))
     assert (out["i2"].action, out["i2"].record_id, out["i2"].reasons) == (LINK, 11, ("name",))
-    assert (out["i3"].action, out["i3"].candidate_ids) == (CHOOSE, (12, 13))
     assert out["i4"].action == CREATE
-    assert out["i1"].label == "wid-1 Blue widget"
+    assert out["i1"].label == "WID-1  Blue widget"
+    # Both Sprockets have a code Xero does not know: neither is the item SPR.
+    assert out["i3"].action == CREATE
+
+
+def test_item_codes_compare_exactly_since_documents_carry_them():
+    out = by_id(matching.match_items([
+        {"ItemID": "i1", "Code": "wid-1", "Name": "Widget"},
+        {"ItemID": "i2", "Code": "SP", "Name": "Sprocket"},
+        {"ItemID": "i3", "Code": "SPX", "Name": "Gadget"},
+    ], PRODUCTS + [{"id": 14, "name": "Gadget", "default_code": None}]))
+    # "wid-1" is not Odoo's "WID-1"; the name finds it, but its code differs: a new item.
+    assert out["i1"].action == CREATE
+    assert (out["i2"].action, out["i2"].record_id, out["i2"].reasons) == (
+        LINK, 12, ("code", "name"))
+    # Two products named Gadget, neither coded: the person chooses.
+    assert (out["i3"].action, out["i3"].candidate_ids) == (CHOOSE, (11, 14))
 
 
 # -------------------------------------------------------------------------- values
