@@ -47,6 +47,11 @@ for _coll, _id in (("Overpayments", "OverpaymentID"), ("Prepayments", "Prepaymen
          partial(credits.put_credit_allocations, coll=_coll)),
     ]
 
+for _coll, _id in (("CreditNotes", "CreditNoteID"), ("Overpayments", "OverpaymentID"),
+                   ("Prepayments", "PrepaymentID")):
+    ROUTES.append(("DELETE", "/%s/{%s}/Allocations/{AllocationID}" % (_coll, _id),
+                   partial(credits.delete_allocation_route, coll=_coll)))
+
 for _coll, _id in (("Invoices", "InvoiceID"), ("CreditNotes", "CreditNoteID"),
                    ("PurchaseOrders", "PurchaseOrderID")):
     ROUTES += [

@@ -15,14 +15,16 @@ from .common import (
     elements_of,
     envelope,
     find_by_id,
+    not_found,
     output,
     run_batch,
     touch,
+    validation_exception,
 )
 from .documents import settle
 from .msjson import date_to_ms, day_ms, dec, num, q
 from .reads import get_one, list_response
-from .rules import check_lock
+from .rules import check_lock, lock_message
 from .state import new_id
 
 
@@ -206,7 +208,59 @@ def settle_credit(credit):
         credit["Status"] = "AUTHORISED"
 
 
+def delete_allocation(ctx, coll, credit, allocation_id):
+    """Remove an allocation of a credit note, overpayment or prepayment (API DELETE or a
+    person): the invoice's AmountDue grows back (PAID re-opens) and the credit returns."""
+    id_field = "CreditNoteID" if coll == "CreditNotes" else CREDIT_KINDS[coll].id_field
+    alloc = next((a for a in credit.get("Allocations", [])
+                  if str(a.get("AllocationID", "")).lower() == str(allocation_id).lower()), None)
+    if alloc is None:
+        raise not_found()
+    errors = []
+    inv = ctx.data["Invoices"].get(alloc["Invoice"]["InvoiceID"])
+    for rec in (credit, inv):
+        if rec is not None and rec["Status"] in ("VOIDED", "DELETED"):
+            errors.append("An allocation cannot be deleted from a %s document" % rec["Status"])
+    locked = lock_message(ctx.org.organisation, alloc["Date"])  # S31: locked stays put
+    if locked:
+        errors.append(locked)
+    if errors:
+        raise Invalid(errors)
+    credit["Allocations"].remove(alloc)
+    if coll == "CreditNotes":
+        settle(credit, "CreditNotes")
+    else:
+        settle_credit(credit)
+    touch(ctx, credit)
+    if inv is not None:
+        entries = inv.get(coll, [])
+        entry = next((e for e in entries if e.get(id_field) == credit[id_field]
+                      and e.get("AppliedAmount") == alloc["Amount"]
+                      and e.get("Date") == alloc["Date"]), None)
+        if entry is not None:
+            entries.remove(entry)
+        settle(inv, "Invoices")
+        touch(ctx, inv)
+        ctx.org.add_history("Invoices", inv["InvoiceID"], "Allocation Deleted",
+                            "Credit of %s removed" % alloc["Amount"], ctx.now)
+    ctx.org.add_history(coll, credit[id_field], "Allocation Deleted",
+                        "Allocation of %s deleted" % alloc["Amount"], ctx.now)
+    return dict(alloc, IsDeleted=True)
+
+
 # -- API handlers -------------------------------------------------------------------------------
+def delete_allocation_route(ctx, coll):
+    """DELETE /{CreditNotes|Overpayments|Prepayments}/{id}/Allocations/{AllocationID}: the
+    spec answers the Allocation itself (IsDeleted true), not an envelope."""
+    credit = get_one(ctx, coll, ctx.args[0])
+    try:
+        alloc = delete_allocation(ctx, coll, credit, ctx.args[1])
+    except Invalid as exc:
+        raise validation_exception([{"AllocationID": ctx.args[1], "ValidationErrors": [
+            {"Message": m} for m in exc.messages]}])
+    return 200, output(ctx, alloc)
+
+
 def list_credits(ctx, coll):
     return list_response(ctx, coll, ctx.data[coll].values(), paged=True,
                          id_field=CREDIT_KINDS[coll].id_field)

@@ -112,6 +112,25 @@ def _allocate(ctx, body):
     return {"allocation": alloc, "credit": output(ctx, credit), "invoice": output(ctx, inv)}
 
 
+def _delete_allocation(ctx, body):
+    """Remove an allocation of a credit note, overpayment or prepayment."""
+    for key, coll in (("credit_note_id", "CreditNotes"), ("overpayment_id", "Overpayments"),
+                      ("prepayment_id", "Prepayments")):
+        if body.get(key):
+            credit = _required(ctx, coll, key, body[key])
+            break
+    else:
+        raise Invalid(["credit_note_id, overpayment_id or prepayment_id is required"])
+    try:
+        alloc = credits.delete_allocation(ctx, coll, credit, body.get("allocation_id") or "")
+    except ApiError:
+        raise _Refused(404, {"error": "allocation_id %r not found" % body.get("allocation_id"),
+                             "messages": ["allocation_id not found"]})
+    inv = ctx.data["Invoices"].get(alloc["Invoice"]["InvoiceID"])
+    return {"allocation": alloc, "credit": output(ctx, credit),
+            "invoice": output(ctx, inv) if inv else None}
+
+
 def _credit(coll):
     def create(ctx, body):
         """Receive or spend money as an overpayment/prepayment, optionally allocated at once."""
@@ -194,6 +213,7 @@ ROUTES = {
     ("POST", "/person/delete-payment"): _action(_delete_payment),
     ("POST", "/person/void"): _action(_void),
     ("POST", "/person/allocate"): _action(_allocate),
+    ("POST", "/person/delete-allocation"): _action(_delete_allocation),
     ("POST", "/person/overpayment"): _action(_credit("Overpayments")),
     ("POST", "/person/prepayment"): _action(_credit("Prepayments")),
     ("POST", "/person/edit-contact"): _action(_edit_contact),

@@ -564,3 +564,38 @@ def test_paging_at_xeros_sizes_on_every_paged_collection(sdk, emulator):
                        headers={"Authorization": "Bearer " + sdk.token["access_token"],
                                 "xero-tenant-id": t, "Accept": "application/json"}).json()
     assert len(raw["Items"]) == 3 and "pagination" not in raw
+
+
+def test_allocations_deleted_by_the_api_and_by_a_person(sdk, emulator):
+    c = contact(sdk)
+    inv = invoice(sdk, c.contact_id, [net(100)])
+    cn = sdk.acct.create_credit_notes(sdk.nz, m.CreditNotes(credit_notes=[m.CreditNote(
+        type="ACCRECCREDIT", contact=m.Contact(contact_id=c.contact_id), line_items=[net(40)],
+        status="AUTHORISED", date=TODAY)])).credit_notes[0]
+    cn_alloc = person(emulator, "allocate", tenant_id=sdk.nz, credit_note_id=cn.credit_note_id,
+                      invoice_id=inv.invoice_id, amount=40)["allocation"]
+    op = person(emulator, "overpayment", tenant_id=sdk.nz, type="RECEIVE-OVERPAYMENT",
+                contact_id=c.contact_id, bank_account_code="090", amount=60,
+                allocations=[{"invoice_id": inv.invoice_id, "amount": 60}])
+    op_id, op_alloc = op["overpayment"]["OverpaymentID"], op["allocations"][0]["AllocationID"]
+    paid = sdk.acct.get_invoice(sdk.nz, inv.invoice_id).invoices[0]
+    assert (paid.status, paid.amount_credited) == ("PAID", D("100"))
+    advance(emulator)
+    gone = sdk.acct.delete_overpayment_allocations(sdk.nz, op_id, op_alloc)
+    assert gone.is_deleted and gone.amount == D("60")
+    back = sdk.acct.get_invoice(sdk.nz, inv.invoice_id).invoices[0]
+    assert (back.status, back.amount_due, back.amount_credited, back.overpayments) == (
+        "AUTHORISED", D("60"), D("40"), [])
+    assert back.updated_date_utc > paid.updated_date_utc
+    credit = sdk.acct.get_overpayment(sdk.nz, op_id).overpayments[0]
+    assert (credit.status, credit.remaining_credit, credit.allocations) == (
+        "AUTHORISED", D("60"), [])
+    person(emulator, "delete-allocation", tenant_id=sdk.nz, credit_note_id=cn.credit_note_id,
+           allocation_id=cn_alloc["AllocationID"])
+    back = sdk.acct.get_invoice(sdk.nz, inv.invoice_id).invoices[0]
+    assert (back.amount_due, back.credit_notes) == (D("100"), [])
+    assert sdk.acct.get_credit_note(sdk.nz, cn.credit_note_id).credit_notes[0].remaining_credit \
+        == D("40")
+    err = person(emulator, "delete-allocation", 404, tenant_id=sdk.nz,
+                 credit_note_id=cn.credit_note_id, allocation_id=cn_alloc["AllocationID"])
+    assert err["messages"] == ["allocation_id not found"]
