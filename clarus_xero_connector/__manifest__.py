@@ -11,6 +11,7 @@
     "data": [
         "security/clarus_xero_security.xml",
         "security/ir.model.access.csv",
+        "security/clarus_xero_conflict_security.xml",
         "data/ir_cron.xml",
         "data/product_data.xml",
         "views/clarus_xero_connection_views.xml",
@@ -25,6 +26,8 @@
         "wizards/clarus_xero_missing_items_wizard_views.xml",
         "wizards/clarus_xero_import_wizard_views.xml",
         "views/stock_picking_views.xml",
+        "views/clarus_xero_conflict_views.xml",
+        "views/clarus_xero_connection_contacts_views.xml",
         "views/clarus_xero_menus.xml",
     ],
     "assets": {

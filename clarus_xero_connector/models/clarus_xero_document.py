@@ -2,10 +2,11 @@ import logging
 
 from odoo import api, models
 
-from clarus_sync_engine import client, contacts, guards, mapping, totals
+from clarus_sync_engine import client, contacts, guards, mapping, totals, updates
 from clarus_sync_engine.pacing import PacingStop
 from clarus_sync_engine.retry import LookupNotFound
 
+from .clarus_xero_binding_sync import SENT_KEY
 from .clarus_xero_connection import XERO_CALL_ERRORS
 from .clarus_xero_job import SYNC_CONTEXT_KEY
 
@@ -148,11 +149,36 @@ class ClarusXeroDocument(models.AbstractModel):
         data["name"] = contacts.disambiguate_name(data["name"], taken_names, data["ref"])
         notes = []
         payload = mapping.contact_payload(data, notes)
-        if notes:
+        if notes and not ctx.get("clarus_xero_dry_run"):
             # Xero refuses the whole contact for a bad e-mail: it goes without one, and
             # the partner says why.
             partner._message_log(body=self.env._("Xero: %s", " ".join(notes)))
-        return payload, []
+        binding = self.env["clarus.xero.binding"].sudo()._get(ctx["connection"], partner)
+        if binding:
+            # An update of the contact Xero holds, by its ID: what Odoo left empty is
+            # cleared there, and a field still in conflict keeps Xero's value until a
+            # person decides.
+            payload["ContactID"] = binding.xero_id
+            updates.clearing_update(payload)
+            for conflict in self.env["clarus.xero.conflict"].sudo().search([
+                    ("connection_id", "=", ctx["connection"].id),
+                    ("partner_id", "=", partner.id), ("state", "=", "open")]):
+                updates.set_contact_value(payload, conflict.field, conflict.xero_data)
+        return self._unless_held(ctx, "contact", partner, binding, payload), []
+
+    def _unless_held(self, ctx, kind, record, binding, payload):
+        """``payload``, or None when Xero already holds exactly it (the job is then done
+        without a call, ``_settled`` says why). What is sent is remembered for the bind
+        (``clarus.xero.binding._store_sent``)."""
+        digest = updates.digest(kind, payload)
+        key = (record._name, record.id)
+        if binding and binding.sync_digest == digest:
+            ctx.setdefault("settled", {})[key] = self.env._(
+                "Xero already holds these values: nothing to update.")
+            return None
+        # The element itself: a new contact may still be renamed before it goes.
+        ctx.setdefault(SENT_KEY, {})[key] = (digest, payload)
+        return payload
 
     # ------------------------------------------------------------------- items
 
@@ -173,8 +199,11 @@ class ClarusXeroDocument(models.AbstractModel):
             "cogs_account": conn.default_expense_account_code,
             "inventory_account": conn.inventory_account_code,
         }
+        binding = self.env["clarus.xero.binding"].sudo()._get(conn, product)
         payload = mapping.item_payload(
             {
+                # An item Xero holds is updated by its ID, even after a change of code.
+                "xero_id": binding.xero_id if binding else None,
                 "default_code": data["code"],
                 "name": data["name"],
                 "description": data["description"],
@@ -187,7 +216,10 @@ class ClarusXeroDocument(models.AbstractModel):
             tracked,
             accounts,
         )
-        return payload, mapping.validate_item(payload, ctx["known"])
+        problems = mapping.validate_item(payload, ctx["known"])
+        if problems:
+            return payload, problems
+        return self._unless_held(ctx, "item", product, binding, payload), []
 
     def _account_code(self, ctx, account):
         return ctx["maps"]["account"].get(account.id) if account else None

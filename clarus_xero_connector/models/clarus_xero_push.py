@@ -436,7 +436,14 @@ class ClarusXeroPush(models.AbstractModel):
         if not keys:
             return found
         if kind == "contact":
-            by_key = self._match_contacts(ctx, elements)
+            # A contact Xero holds goes by its ContactID: it is updated, never looked up.
+            bills |= {index for index, element in enumerate(elements)
+                      if element.get("ContactID")}
+            keys = [e.get(field) for i, e in enumerate(elements) if i not in bills]
+            if not keys:
+                return found
+            by_key = self._match_contacts(ctx, [e for i, e in enumerate(elements)
+                                                if i not in bills])
         else:
             by_key = ctx["gateway"].find_existing(kind, tenant, keys, field)
         found.update({index: by_key[element.get(field)]
@@ -618,6 +625,9 @@ class ClarusXeroPush(models.AbstractModel):
             Binding._bind_many(ctx["connection"], [
                 (row["record"], row["xero_id"], row["number"], row["status"])
                 for row in answered])
+            if kind in ("contact", "item"):
+                # What Xero now holds: an edit that changes none of it is not sent.
+                Binding._store_sent(ctx, kind, [row["record"] for row in answered])
         self.env["clarus.xero.job"].union(*[row["job"] for row in rows])._move_to(
             states.DONE, done_at=now, outcome_unknown=False, error_category=False,
             error_message=False, error_hint=False)

@@ -57,11 +57,14 @@ EXPECTED_ACCESS = {
     "clarus.xero.pacing": {"billing": "r", "accounting_manager": "r", "administrator": "r"},
     "clarus.xero.payment.link": {"billing": "r", "accounting_manager": "rwcu",
                                  "administrator": "rwcu"},
+    # Billing users decide contact conflicts; the sync opens them.
+    "clarus.xero.conflict": {"billing": "rw", "accounting_manager": "rwcu",
+                             "administrator": "rwcu"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 # Company-bound models: a user sees only the records of their companies.
 COMPANY_BOUND = ("clarus.xero.connection", "clarus.xero.job", "clarus.xero.binding",
-                 "clarus.xero.pacing", "clarus.xero.payment.link",
+                 "clarus.xero.pacing", "clarus.xero.payment.link", "clarus.xero.conflict",
                  "clarus.xero.reference", "clarus.xero.mapping", "clarus.xero.api.usage",
                  "clarus.xero.webhook.event")
 # Readable by administrators only; nobody else reads them, even in a list or an export.
