@@ -47,6 +47,11 @@ for _coll, _id in (("Overpayments", "OverpaymentID"), ("Prepayments", "Prepaymen
          partial(credits.put_credit_allocations, coll=_coll)),
     ]
 
+ROUTES += [
+    ("GET", "/BankTransactions", credits.list_bank_transactions),
+    ("GET", "/BankTransactions/{BankTransactionID}", credits.get_bank_transaction),
+]
+
 for _coll, _id in (("CreditNotes", "CreditNoteID"), ("Overpayments", "OverpaymentID"),
                    ("Prepayments", "PrepaymentID")):
     ROUTES.append(("DELETE", "/%s/{%s}/Allocations/{AllocationID}" % (_coll, _id),

@@ -83,11 +83,40 @@ def create_credit(ctx, coll, el):
         rec["Reference"] = str(el["Reference"])
     ctx.data[coll][rec[kind.id_field]] = rec
     touch(ctx, rec)
+    _record_bank_transaction(ctx, kind, rec, bank)
     ctx.org.add_history(coll, rec[kind.id_field], "Created",
                         "%s of %s received" % (kind.label, rec["Total"])
                         if el["Type"].startswith("RECEIVE") else
                         "%s of %s spent" % (kind.label, rec["Total"]), ctx.now)
     return rec
+
+
+def _record_bank_transaction(ctx, kind, rec, bank):
+    """The money itself, as Xero keeps it: a RECEIVE-/SPEND- bank transaction in the BANK
+    account, naming the overpayment or prepayment (the only place its bank account shows)."""
+    txn = {"BankTransactionID": new_id(), "Type": rec["Type"], "Contact": dict(rec["Contact"]),
+           "LineItems": [dict(line) for line in rec["LineItems"]],
+           "BankAccount": {"AccountID": bank["AccountID"], "Code": bank["Code"],
+                           "Name": bank.get("Name", "")},
+           "IsReconciled": False, "Date": rec["Date"], "CurrencyCode": rec["CurrencyCode"],
+           "CurrencyRate": rec["CurrencyRate"], "Status": "AUTHORISED",
+           "LineAmountTypes": rec["LineAmountTypes"], "SubTotal": rec["SubTotal"],
+           "TotalTax": rec["TotalTax"], "Total": rec["Total"], kind.id_field: rec[kind.id_field],
+           "HasAttachments": False}
+    if rec.get("Reference"):
+        txn["Reference"] = rec["Reference"]
+    ctx.data["BankTransactions"][txn["BankTransactionID"]] = txn
+    touch(ctx, txn)
+
+
+def list_bank_transactions(ctx):
+    return list_response(ctx, "BankTransactions", ctx.data["BankTransactions"].values(),
+                         paged=True, id_field="BankTransactionID")
+
+
+def get_bank_transaction(ctx):
+    return envelope(ctx, "BankTransactions",
+                    [output(ctx, get_one(ctx, "BankTransactions", ctx.args[0]))])
 
 
 def _checked_contact(ctx, ref, errors):

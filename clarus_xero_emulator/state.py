@@ -27,6 +27,7 @@ COLLECTIONS = (
     "Payments",
     "Overpayments",
     "Prepayments",
+    "BankTransactions",
 )
 
 DEMO_CLIENT_ID = "clarus-demo-client"

@@ -13,8 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+from conftest import XeroSdk, issue_token
 from emu_helpers import TODAY, bad_request, contact, invoice, line, messages
 from xero_python.accounting import models as m
+from xero_python.exceptions import HTTPStatusException
 
 
 def person(emulator, action, expect=200, **body):
@@ -599,3 +601,25 @@ def test_allocations_deleted_by_the_api_and_by_a_person(sdk, emulator):
     err = person(emulator, "delete-allocation", 404, tenant_id=sdk.nz,
                  credit_note_id=cn.credit_note_id, allocation_id=cn_alloc["AllocationID"])
     assert err["messages"] == ["allocation_id not found"]
+
+
+def test_the_bank_account_of_an_overpayment_shows_on_its_bank_transaction(sdk, emulator):
+    c = contact(sdk)
+    op = person(emulator, "overpayment", tenant_id=sdk.nz, type="RECEIVE-OVERPAYMENT",
+                contact_id=c.contact_id, bank_account_code="091", amount=25,
+                reference="Paid twice")["overpayment"]
+    # Bank transactions need their own scope, as in Xero.
+    with pytest.raises(HTTPStatusException) as info:
+        sdk.acct.get_bank_transactions(sdk.nz)
+    assert info.value.status == 401
+    banker = XeroSdk(emulator.base_url, issue_token(
+        emulator.base_url, scope="offline_access accounting.banktransactions.read "
+                                 "accounting.payments.read"))
+    txns = banker.acct.get_bank_transactions(banker.nz, page=1, page_size=1000)
+    assert txns.pagination.item_count == 1
+    txn = txns.bank_transactions[0]
+    assert (txn.type, txn.overpayment_id, txn.bank_account.code, txn.total, txn.reference) == (
+        "RECEIVE-OVERPAYMENT", op["OverpaymentID"], "091", D("25"), "Paid twice")
+    assert banker.acct.get_bank_transaction(banker.nz, txn.bank_transaction_id
+                                            ).bank_transactions[0].contact.contact_id == \
+        c.contact_id
