@@ -501,13 +501,20 @@ def _listed(sdk, since=None):
     }
 
 
-def test_if_modified_since_on_every_kind(sdk, emulator):
-    ids = _one_of_each(sdk, emulator)
-    listed = _listed(sdk)
-    assert all(ids[kind] in listed[kind] for kind in ids)
-    advance(emulator, 60)
-    since = dt.datetime.fromtimestamp(emulator.state.clock.now(), dt.UTC).replace(
+def _now(emulator):
+    return dt.datetime.fromtimestamp(emulator.state.clock.now(), dt.UTC).replace(
         microsecond=0, tzinfo=None)
+
+
+def test_if_modified_since_on_every_kind(sdk, emulator):
+    advance(emulator, 60)
+    start = _now(emulator)
+    ids = _one_of_each(sdk, emulator)
+    # Set on create: every new record is listed as modified since just before it was made.
+    created = _listed(sdk, start)
+    assert all(ids[kind] in created[kind] for kind in ids)
+    advance(emulator, 60)
+    since = _now(emulator)
     assert _listed(sdk, since) == {kind: set() for kind in ids}
     advance(emulator, 5)
     # One change of every kind, each through a different path.
