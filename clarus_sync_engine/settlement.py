@@ -219,3 +219,12 @@ def matches_amount_due(odoo_residual, element):
     if due is None:
         return True
     return money(abs(Decimal(str(odoo_residual)))) == money(due)
+
+
+# Odoo move type -> the Xero type of the same document.
+XERO_TYPE_OF_MOVE = {
+    "out_invoice": "ACCREC",
+    "in_invoice": "ACCPAY",
+    "out_refund": "ACCRECCREDIT",
+    "in_refund": "ACCPAYCREDIT",
+}

@@ -30,3 +30,4 @@ from . import sale_order_xero_columns
 from . import purchase_order
 from . import stock_picking
 from . import clarus_xero_document_purchase
+from . import clarus_xero_payment_in

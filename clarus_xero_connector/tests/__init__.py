@@ -20,3 +20,4 @@ from . import test_purchase_orders
 from . import test_scaling
 from . import test_updates
 from . import test_imports
+from . import test_payments_in

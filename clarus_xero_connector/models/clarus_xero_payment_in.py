@@ -1,0 +1,480 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, format_amount
+
+from clarus_sync_engine import settlement, urls
+
+from .clarus_xero_job import SYNC_CONTEXT_KEY
+
+# Journal items a payment or an allocation settles.
+SETTLED_ACCOUNT_TYPES = ("asset_receivable", "liability_payable")
+PREPAYMENT_ID_FIELDS = {"overpayment": "OverpaymentID", "prepayment": "PrepaymentID"}
+PREPAYMENT_LABELS = {"overpayment": "Overpayment", "prepayment": "Prepayment"}
+
+
+class ClarusXeroPaymentIn(models.AbstractModel):
+    """Payments, allocations and statuses made in Xero, applied to bound Odoo documents.
+
+    The decisions (what is new, what is gone, what is left to reconcile) come from
+    ``clarus_sync_engine.settlement``; this model registers, reconciles and cancels.
+    Each entry point returns a short text of what it did ("" when nothing), and raises
+    UserError when it cannot apply, so the Xero record fails alone with its reason.
+    Everything it writes carries ``SYNC_CONTEXT_KEY``: nothing made here is sent back.
+    """
+
+    _name = "clarus.xero.payment.in"
+    _description = "Payments and statuses from Xero"
+
+    # ------------------------------------------------------------ entry points
+
+    @api.model
+    def _apply_document(self, connection, kind, element, move):
+        """Apply what Xero lists on an invoice, bill or credit note (``kind`` "invoice"
+        or "credit_note"): its status, its payments and its allocations."""
+        me, connection, move = self._as_sync(connection, move)
+        return me._apply_document_synced(connection, kind, element, move)
+
+    def _apply_document_synced(self, connection, kind, element, move):
+        skipped = self._skipped(move)
+        if skipped:
+            return skipped
+        done = [self._apply_status(connection, element, move)]
+        done += self._apply_listed_payments(connection, element, move)
+        done += self._apply_listed_allocations(connection, kind, element, move)
+        self._mark_imported(move)
+        return "\n".join(text for text in done if text)
+
+    @api.model
+    def _apply_payment(self, connection, element):
+        """Apply one ``Payments`` element: a deleted one cancels its Odoo payment, a new
+        one on a bound document is registered."""
+        me, connection = self._as_sync(connection)
+        return me._apply_payment_synced(connection, element)
+
+    def _apply_payment_synced(self, connection, element):
+        entry = settlement.entry_of_payment(element)
+        if element.get("Status") == "DELETED":
+            links = self._links(connection, [("xero_payment_id", "=", entry.xero_id),
+                                             ("state", "=", "active")])
+            return "\n".join(self._cancel_link(link) for link in links)
+        move = self._bound_move(connection, element.get("Invoice") or element.get("CreditNote"))
+        if not move:
+            return ""
+        skipped = self._skipped(move)
+        if skipped:
+            return skipped
+        if self._links(connection, [("xero_payment_id", "=", entry.xero_id)]):
+            return ""
+        text = self._register_xero_payment(connection, move, entry)
+        self._mark_imported(move)
+        return text
+
+    @api.model
+    def _apply_prepayment(self, connection, kind, element):
+        """Apply one ``Overpayments`` or ``Prepayments`` element (``kind`` "overpayment"
+        or "prepayment"): the money as an Odoo payment whose unallocated part stays the
+        partner's credit, and each allocation reconciled with its invoice."""
+        me, connection = self._as_sync(connection)
+        return me._apply_prepayment_synced(connection, kind, element)
+
+    def _apply_prepayment_synced(self, connection, kind, element):
+        xero_id = element.get(PREPAYMENT_ID_FIELDS[kind])
+        if not xero_id:
+            raise UserError(self.env._("This Xero %(kind)s has no %(field)s.", kind=kind,
+                                       field=PREPAYMENT_ID_FIELDS[kind]))
+        if element.get("Status") in settlement.GONE_STATUSES:
+            links = self._links(connection, [("xero_payment_id", "=", xero_id),
+                                             ("state", "=", "active")])
+            return "\n".join(self._cancel_link(link) for link in links)
+        money_link = self._links(connection, [("xero_payment_id", "=", xero_id),
+                                              ("move_id", "=", False), ("kind", "=", kind)])
+        done = []
+        if not money_link:
+            money_link = self._register_prepayment(connection, kind, xero_id, element)
+            done.append(self.env._("%(label)s %(payment)s registered from Xero.",
+                                   label=PREPAYMENT_LABELS[kind],
+                                   payment=money_link.payment_id.display_name))
+        source = money_link.payment_id.move_id
+        if money_link.state != "active" or not source:
+            return "\n".join(done)
+        applied = settlement.applied_by_id(settlement.allocation_entries(element, kind), kind)
+        for invoice_id, amount in applied.items():
+            move = self._bound_move(connection, {"InvoiceID": invoice_id})
+            if not move:
+                continue
+            done.append(self._skipped(move) or self._match_allocation(
+                connection, kind, xero_id, source, move, amount))
+        return "\n".join(text for text in done if text)
+
+    # ------------------------------------------------------------ statuses
+
+    def _apply_status(self, connection, element, move):
+        """Keep the binding's Xero status; a document voided or deleted in Xero gets an
+        activity for its responsible user and a note, and nothing is cancelled."""
+        status = element.get("Status")
+        binding = move._clarus_xero_binding(connection)
+        if not status or not binding or binding.xero_status == status:
+            return ""
+        old = binding.xero_status
+        binding.sudo().xero_status = status
+        if settlement.status_change(old, status) != "flag":
+            return ""
+        word = self.env._("voided") if status == "VOIDED" else self.env._("deleted")
+        summary = self.env._("%(doc)s was %(word)s in Xero", doc=move.display_name, word=word)
+        note = self.env._(
+            "%(doc)s was %(word)s in Xero. Odoo changed nothing: decide whether to reverse "
+            "or cancel it here, or to restore it in Xero.", doc=move.display_name, word=word)
+        user = move.invoice_user_id or move.create_uid
+        move.sudo().activity_schedule("mail.mail_activity_data_todo", summary=summary,
+                                      note=note, user_id=user.id)
+        move.message_post(body=note)
+        return summary
+
+    # ------------------------------------------------------------ payments
+
+    def _apply_listed_payments(self, connection, element, move):
+        links = self._links(connection, [("move_id", "=", move.id),
+                                         ("kind", "=", "payment")])
+        plan = settlement.plan_payments(element, [
+            settlement.Link(link.xero_payment_id, link.origin, link.state, link.create_date)
+            for link in links])
+        done = [self._cancel_link(link) for link in links
+                if link.state == "active" and link.xero_payment_id in plan.cancel]
+        entries = self._with_accounts(connection, plan.register)
+        done += [self._register_xero_payment(connection, move, entry) for entry in entries]
+        return done
+
+    def _with_accounts(self, connection, entries):
+        """The entries with their bank account: a document lists its payments without
+        one, so those are read from ``GET /Payments`` in URL-sized chunks."""
+        missing = [e.xero_id for e in entries if not (e.account_code or e.account_id)]
+        if not missing:
+            return entries
+        gateway = self._gateway(connection)
+        clauses = [urls.guid_clause("PaymentID", xero_id) for xero_id in missing]
+        read = gateway._chunked_get("get_payments", connection.tenant_id, "Payments", "where",
+                                    clauses, urls.or_join)
+        full = {raw.get("PaymentID"): settlement.entry_of_payment(raw) for raw in read}
+        return [full.get(e.xero_id, e) if e.xero_id in missing else e for e in entries]
+
+    def _register_xero_payment(self, connection, move, entry):
+        """One Xero payment as a posted Odoo payment in the mapped journal, dated and
+        referenced as in Xero, reconciled with ``move`` and linked."""
+        if move.state != "posted":
+            raise UserError(self.env._(
+                "Xero payment %(ref)s pays %(doc)s, which is not posted in Odoo: post it, "
+                "then import again.", ref=entry.reference or entry.xero_id,
+                doc=move.display_name))
+        open_lines = self._settled_lines(move)
+        open_amount = abs(sum(open_lines.mapped("amount_residual_currency")))
+        if float_compare(float(entry.amount), open_amount,
+                         precision_rounding=move.currency_id.rounding) > 0:
+            raise UserError(self.env._(
+                "Xero payment %(ref)s of %(amount)s on %(doc)s is more than the %(open)s "
+                "still open in Odoo: a payment registered here may not have reached "
+                "Xero. Remove the duplicate on one side, then import again.",
+                ref=entry.reference or entry.xero_id, amount=self._amount(move, entry.amount),
+                doc=move.display_name, open=self._amount(move, open_amount)))
+        journal = self._journal_for(connection, entry.account_code, entry.account_id)
+        payment_type, partner_type = settlement.payment_direction(
+            settlement.XERO_TYPE_OF_MOVE[move.move_type])
+        payment = self._new_payment(journal, move.commercial_partner_id, payment_type,
+                                    partner_type, entry, move.currency_id,
+                                    entry.reference or move.display_name,
+                                    open_lines[:1].account_id)
+        self._reconcile_amount(payment.move_id, move, float(entry.amount))
+        move.with_context(**{SYNC_CONTEXT_KEY: True}).matched_payment_ids += payment
+        self._new_link(connection, payment, move, entry.amount, entry.xero_id, "payment")
+        text = self.env._("Payment of %(amount)s made in Xero on %(date)s registered as "
+                          "%(payment)s in %(journal)s.", amount=self._amount(move, entry.amount),
+                          date=entry.date, payment=payment.display_name,
+                          journal=journal.display_name)
+        move.message_post(body=text)
+        return text
+
+    def _new_payment(self, journal, partner, payment_type, partner_type, entry, currency, memo,
+                     account):
+        """A posted payment with its journal entry (``force_payment_move``: the
+        reconciliation needs one even where Odoo would wait for the bank statement)."""
+        methods = journal._get_available_payment_method_lines(payment_type)
+        if not methods:
+            raise UserError(self.env._(
+                "Journal %(journal)s has no %(way)s payment method: add one to take payments "
+                "from Xero.", journal=journal.display_name, way=payment_type))
+        vals = {
+            "date": entry.date or fields.Date.context_today(self),
+            "amount": float(entry.amount),
+            "payment_type": payment_type,
+            "partner_type": partner_type,
+            "memo": memo,
+            "journal_id": journal.id,
+            "company_id": journal.company_id.id,
+            "currency_id": currency.id,
+            "partner_id": partner.id,
+            "payment_method_line_id": methods[:1].id,
+        }
+        if account:
+            vals["destination_account_id"] = account.id
+        payment = self.env["account.payment"].with_context(
+            **{SYNC_CONTEXT_KEY: True}, force_payment_move=True).create(vals)
+        payment.with_context(**{SYNC_CONTEXT_KEY: True}).action_post()
+        return payment
+
+    def _cancel_link(self, link):
+        """A payment deleted or reversed in Xero: un-reconcile and cancel its Odoo
+        payment (only un-reconcile it from this document when it pays others too), note
+        it on the document, and mark the link deleted."""
+        sync = {SYNC_CONTEXT_KEY: True}
+        payment, move = link.payment_id.with_context(**sync), link.move_id
+        others = self._links(link.connection_id, [
+            ("payment_id", "=", payment.id), ("state", "=", "active"),
+            ("id", "!=", link.id), ("move_id", "!=", False)]) if payment else link.browse()
+        if payment and move and others:
+            self._partials_between(payment.move_id, move).unlink()
+        elif payment and payment.state != "canceled":
+            payment.move_id.line_ids.with_context(**sync).remove_move_reconcile()
+            payment.action_cancel()
+        link.state = "deleted"
+        if not move:
+            return self.env._("%(payment)s cancelled: deleted in Xero.",
+                              payment=payment.display_name)
+        text = self.env._(
+            "The %(kind)s of %(amount)s was deleted or reversed in Xero: %(payment)s was "
+            "un-reconciled from %(doc)s and cancelled.", kind=link.kind,
+            amount=self._amount(move, link.amount), payment=payment.display_name or "",
+            doc=move.display_name)
+        move.message_post(body=text)
+        return text
+
+    # ------------------------------------------------------------ allocations
+
+    def _apply_listed_allocations(self, connection, kind, element, move):
+        """Credit notes, overpayments and prepayments Xero applied to this document."""
+        entries = settlement.document_entries(element)
+        done = []
+        for other_id, amount in settlement.applied_by_id(entries, "credit_note").items():
+            other = self._bound_move(connection, {"CreditNoteID": other_id, "InvoiceID": other_id})
+            if not other:
+                continue
+            if kind == "credit_note":
+                credit_note, invoice, note_id = move, other, element.get("CreditNoteID")
+            else:
+                credit_note, invoice, note_id = other, move, other_id
+            done.append(self._skipped(other) or self._match_allocation(
+                connection, "credit_note", note_id, credit_note, invoice, amount))
+        for prepayment_kind in ("overpayment", "prepayment"):
+            applied = settlement.applied_by_id(entries, prepayment_kind)
+            for xero_id, amount in applied.items():
+                done.append(self._apply_listed_prepayment(connection, prepayment_kind, xero_id,
+                                                          move, amount))
+        return done
+
+    def _apply_listed_prepayment(self, connection, kind, xero_id, move, amount):
+        """An overpayment or prepayment listed on ``move``: when Odoo does not hold it
+        yet, or not for that amount, read it from Xero and apply it whole."""
+        link = self._links(connection, [("xero_payment_id", "=", xero_id),
+                                        ("move_id", "=", move.id), ("kind", "=", kind)])
+        if link and settlement.to_reconcile(amount, link.amount) == 0:
+            return ""
+        method = {"overpayment": "get_overpayment", "prepayment": "get_prepayment"}[kind]
+        gateway = self._gateway(connection)
+        data, _headers, _status = gateway._call(gateway.accounting, method,
+                                                connection.tenant_id, xero_id)
+        collection = {"overpayment": "Overpayments", "prepayment": "Prepayments"}[kind]
+        for element in (data or {}).get(collection) or []:
+            return self._apply_prepayment(connection, kind, element)
+        return ""
+
+    def _match_allocation(self, connection, kind, xero_id, source, move, amount):
+        """Reconcile ``source`` (a credit note or an overpayment's entry) with ``move``
+        until Odoo holds what Xero applied. An allocation Odoo made itself and Xero does
+        not hold yet is left for the push to send."""
+        reconciled = self._reconciled_between(source, move)
+        delta = settlement.to_reconcile(amount, reconciled)
+        link = self._links(connection, [("xero_payment_id", "=", xero_id),
+                                        ("move_id", "=", move.id), ("kind", "=", kind)])
+        if delta == 0 or (delta < 0 and link.origin != "xero"):
+            return ""
+        if delta < 0:
+            self._partials_between(source, move).unlink()
+            delta = settlement.money(amount)
+        self._reconcile_amount(source, move, float(delta))
+        payment = source.origin_payment_id
+        if link:
+            link.amount = float(amount)
+        else:
+            self._new_link(connection, payment, move, amount, xero_id, kind)
+        label = {"credit_note": self.env._("Credit note"),
+                 "overpayment": self.env._("Overpayment"),
+                 "prepayment": self.env._("Prepayment")}[kind]
+        text = self.env._("%(label)s %(what)s applied to %(doc)s in Xero for %(amount)s: "
+                          "reconciled here.", label=label, what=source.display_name,
+                          doc=move.display_name, amount=self._amount(move, amount))
+        move.message_post(body=text)
+        return text
+
+    def _register_prepayment(self, connection, kind, xero_id, element):
+        contact = (element.get("Contact") or {}).get("ContactID")
+        partner = self._bound_record(connection, "res.partner", contact)
+        if not partner:
+            raise UserError(self.env._(
+                "The contact %(name)s of this Xero %(kind)s is not linked to an Odoo "
+                "partner: import or link the contact first.",
+                name=(element.get("Contact") or {}).get("Name") or contact, kind=kind))
+        try:
+            payment_type, partner_type = settlement.payment_direction(
+                element.get("Type"), prepayment=True)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        code, account_id = settlement._account(element)
+        journal = self._journal_for(connection, code, account_id)
+        currency = self.env["res.currency"].search(
+            [("name", "=", element.get("CurrencyCode"))], limit=1) or journal.company_id.currency_id
+        entry = settlement.Entry(kind, xero_id, settlement.money(element.get("Total")),
+                                 settlement.parse_xero_date(element.get("Date")),
+                                 element.get("Reference") or "", code, account_id)
+        memo = self.env._("Xero %(label)s %(ref)s", label=PREPAYMENT_LABELS[kind].lower(),
+                          ref=entry.reference).strip()
+        payment = self._new_payment(journal, partner.commercial_partner_id, payment_type,
+                                    partner_type, entry, currency, memo, None)
+        return self._new_link(connection, payment, None, entry.amount, xero_id, kind)
+
+    # ------------------------------------------------------------ reconciliation
+
+    def _settled_lines(self, move):
+        return move.line_ids.filtered(
+            lambda line: line.account_type in SETTLED_ACCOUNT_TYPES and not line.reconciled)
+
+    def _partials_between(self, move_a, move_b):
+        lines = move_a.line_ids.filtered(lambda line: line.account_type in SETTLED_ACCOUNT_TYPES)
+        partials = lines.matched_debit_ids | lines.matched_credit_ids
+        return partials.filtered(lambda p: move_b in (p.debit_move_id.move_id
+                                                      | p.credit_move_id.move_id))
+
+    def _reconciled_between(self, move_a, move_b):
+        """What Odoo has reconciled between two documents, in their currency."""
+        return sum(self._partials_between(move_a, move_b).mapped("debit_amount_currency"))
+
+    def _reconcile_amount(self, source, move, amount):
+        """Reconcile exactly ``amount`` (document currency) of ``source`` with ``move``.
+
+        Odoo's ``reconcile`` settles as much as both sides have open; when that is more
+        than Xero applied (part of a credit note or an overpayment), partials of the
+        exact amount are made instead, oldest due line first."""
+        currency = move.currency_id
+        lines = self._settled_lines(source) | self._settled_lines(move)
+        account = self._settled_lines(move)[:1].account_id
+        lines = lines.filtered(lambda line: line.account_id == account)
+        debits = lines.filtered(lambda line: line.amount_residual_currency > 0)
+        credits = lines.filtered(lambda line: line.amount_residual_currency < 0)
+        open_amount = min(sum(debits.mapped("amount_residual_currency")),
+                          -sum(credits.mapped("amount_residual_currency")))
+        if float_compare(amount, open_amount, precision_rounding=currency.rounding) > 0:
+            raise UserError(self.env._(
+                "Xero applied %(amount)s of %(what)s to %(doc)s, but Odoo has only "
+                "%(open)s open between them: check what else was reconciled with them.",
+                amount=self._amount(move, amount), what=source.display_name,
+                doc=move.display_name, open=self._amount(move, open_amount)))
+        sync = self.with_context(**{SYNC_CONTEXT_KEY: True}).env
+        if float_compare(amount, open_amount, precision_rounding=currency.rounding) == 0:
+            lines.with_env(sync).reconcile()
+            return
+        self._exact_partials(debits.sorted("date_maturity"), credits.sorted("date_maturity"),
+                             amount, currency)
+
+    def _exact_partials(self, debits, credits, amount, currency):
+        values, debit_left, credit_left = [], {}, {}
+        for debit in debits:
+            for credit in credits:
+                left_d = debit_left.setdefault(debit, debit.amount_residual_currency)
+                left_c = credit_left.setdefault(credit, -credit.amount_residual_currency)
+                part = currency.round(min(amount, left_d, left_c))
+                if part <= 0:
+                    continue
+                values.append({
+                    "debit_move_id": debit.id, "credit_move_id": credit.id,
+                    "amount": debit.company_currency_id.round(
+                        part * debit.amount_residual / debit.amount_residual_currency),
+                    "debit_amount_currency": part, "credit_amount_currency": part,
+                })
+                debit_left[debit] -= part
+                credit_left[credit] -= part
+                amount = currency.round(amount - part)
+                if amount <= 0:
+                    return self.env["account.partial.reconcile"].create(values)
+        return self.env["account.partial.reconcile"].create(values)
+
+    # ------------------------------------------------------------ look-ups
+
+    def _journal_for(self, connection, code, account_id):
+        """The Odoo journal mapped to a Xero bank account (kind "journal", read in
+        reverse); an overpayment that names no account takes the only mapped journal."""
+        mappings = self.env["clarus.xero.mapping"].search([
+            ("connection_id", "=", connection.id), ("kind", "=", "journal")])
+        found = mappings.filtered(lambda m: m.journal_id and (
+            (code and m.xero_reference_id.code == code)
+            or (account_id and m.xero_reference_id.xero_id == account_id)))
+        if not code and not account_id and len(mappings) == 1:
+            found = mappings
+        if found:
+            return found[0].journal_id
+        account = self.env["clarus.xero.reference"].search([
+            ("connection_id", "=", connection.id), ("kind", "=", "account"), "|",
+            ("code", "=", code or False), ("xero_id", "=", account_id or False)], limit=1)
+        name = account.display_name or code or account_id or self.env._("(not given by Xero)")
+        raise UserError(self.env._(
+            "The Xero bank account %(account)s is mapped to no Odoo journal: on the "
+            "connection %(connection)s, add a mapping of kind \"Payment journal → Xero bank "
+            "account\" from the journal that takes these payments to %(account)s.",
+            account=name, connection=connection.display_name))
+
+    def _bound_record(self, connection, model, xero_id):
+        if not xero_id:
+            return self.env[model]
+        binding = self.env["clarus.xero.binding"].sudo().search([
+            ("connection_id", "=", connection.id), ("res_model", "=", model),
+            ("xero_id", "=", xero_id)], limit=1)
+        return self.env[model].browse(binding.res_id).exists() if binding else self.env[model]
+
+    def _bound_move(self, connection, ref):
+        ref = ref or {}
+        for key in ("InvoiceID", "CreditNoteID"):
+            move = self._bound_record(connection, "account.move", ref.get(key))
+            if move:
+                return move
+        return self.env["account.move"]
+
+    def _links(self, connection, domain):
+        return self.env["clarus.xero.payment.link"].search(
+            [("connection_id", "=", connection.id), *domain])
+
+    def _new_link(self, connection, payment, move, amount, xero_id, kind):
+        return self.env["clarus.xero.payment.link"].create({
+            "connection_id": connection.id, "payment_id": payment.id if payment else False,
+            "move_id": move.id if move else False, "amount": float(amount),
+            "xero_payment_id": xero_id, "origin": "xero", "kind": kind})
+
+    def _gateway(self, connection):
+        return connection._gateway(connection._push_pacer())
+
+    # ------------------------------------------------------------ helpers
+
+    def _as_sync(self, *records):
+        """This model and ``records`` in an environment flagged as the sync's own writes:
+        every record reached from them (payments, partials, links) carries the flag, so
+        nothing made or undone here is sent back to Xero."""
+        me = self.with_context(**{SYNC_CONTEXT_KEY: True})
+        return (me, *(record.with_env(me.env) for record in records))
+
+    def _skipped(self, move):
+        if not move.clarus_xero_no_import:
+            return ""
+        return self.env._("%(doc)s is marked \"Do not import from Xero\" (%(reason)s): skipped.",
+                          doc=move.display_name, reason=move.clarus_xero_no_import_reason)
+
+    def _mark_imported(self, move):
+        move.with_context(**{SYNC_CONTEXT_KEY: True}).sudo().write(
+            {"clarus_xero_last_import": fields.Datetime.now()})
+
+    def _amount(self, move, amount):
+        return format_amount(self.env, float(amount), move.currency_id)
