@@ -31,6 +31,9 @@
         "views/clarus_xero_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "clarus_xero_connector/static/src/**/*",
+        ],
         "web.assets_tests": [
             "clarus_xero_connector/static/tests/tours/**/*",
         ],

@@ -9,6 +9,7 @@ from . import clarus_xero_api_usage
 from . import clarus_xero_reference
 from . import clarus_xero_mapping
 from . import clarus_xero_job
+from . import clarus_xero_job_banner
 from . import clarus_xero_binding_sync
 from . import clarus_xero_conflict
 from . import clarus_xero_connection_contacts
