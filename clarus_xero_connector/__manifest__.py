@@ -26,6 +26,7 @@
         "wizards/clarus_xero_missing_items_wizard_views.xml",
         "wizards/clarus_xero_import_wizard_views.xml",
         "views/stock_picking_views.xml",
+        "views/clarus_xero_payment_views.xml",
         "views/clarus_xero_conflict_views.xml",
         "views/clarus_xero_connection_contacts_views.xml",
         "views/clarus_xero_menus.xml",

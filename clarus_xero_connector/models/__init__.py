@@ -31,4 +31,8 @@ from . import sale_order_xero_columns
 from . import purchase_order
 from . import stock_picking
 from . import clarus_xero_document_purchase
+from . import clarus_xero_connection_payments
+from . import account_payment
+from . import account_partial_reconcile
+from . import clarus_xero_document_payment
 from . import clarus_xero_payment_in

@@ -15,6 +15,8 @@ KIND_SELECTION = [
     ("purchase_order", "Purchase order"),
     ("allocation", "Credit note allocation"),
     ("history", "History note"),
+    ("payment", "Payment"),
+    ("payment_delete", "Payment deletion"),
 ]
 STATE_SELECTION = [
     (states.PENDING, "Pending"),

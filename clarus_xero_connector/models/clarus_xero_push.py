@@ -11,6 +11,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
 from clarus_sync_engine import client, contacts, idempotency, planner, retry, states
+from clarus_sync_engine import payments as payment_rules
 from clarus_sync_engine.client import PacingStop
 
 from .clarus_xero_connection import TOKEN_ERRORS, TokenRefreshedElsewhere
@@ -35,11 +36,17 @@ BUILDERS = {
     "purchase_order": "_purchase_order_element",
     "allocation": "_allocation_element",
     "history": "_history_element",
+    "payment": "_payment_element",
+    "payment_delete": "_payment_delete_element",
 }
+# Payments and their deletions stand for payment links, not bound records: their results
+# are written on the links (``_record_payments``).
+PAYMENT_KINDS = ("payment", "payment_delete")
 # Kinds whose records may already be in Xero (created by someone else, or by a send
 # whose answer was lost): look them up before creating.
 # Kinds that change a parent document, and the look-up that says a lost send was applied.
-APPLIED_LOOKUPS = {"allocation": "_allocation_applied", "history": "_note_applied"}
+APPLIED_LOOKUPS = {"allocation": "_allocation_applied", "history": "_note_applied",
+                   "payment_delete": "_payment_deleted"}
 # Purchase order statuses Xero takes no change from.
 FINAL_ORDER_STATUSES = ("DELETED", "BILLED")
 # Kinds whose documents get a "Sent to Xero" note in their chatter.
@@ -424,6 +431,8 @@ class ClarusXeroPush(models.AbstractModel):
                     if job.outcome_unknown and applied(ctx, tenant, element)}
         if kind == "purchase_order":
             return self._find_purchase_orders(ctx, jobs, elements)
+        if kind == "payment":
+            return self._find_payments(ctx, jobs, elements)
         field = LOOKUP_FIELD.get(kind)
         if not field or kind == "item":
             return {}
@@ -510,6 +519,44 @@ class ClarusXeroPush(models.AbstractModel):
             taken.add(best.get(id_field))
             found[index] = best
         return found
+
+    def _find_payments(self, ctx, jobs, elements):
+        """The payments a lost send made: ``{index: Xero payment}``.
+
+        Only jobs whose last send may have reached Xero are looked up: the paid
+        documents are read (one call per kind, cut to the URL limit) and each element
+        is matched on amount, date and reference among their payments that no other
+        link holds (``payments.find_sent_payment``)."""
+        wanted = {index: element for index, (job, element) in enumerate(
+            zip(jobs, elements, strict=True)) if job.outcome_unknown}
+        if not wanted:
+            return {}
+        tenant, gateway = ctx["connection"].tenant_id, ctx["gateway"]
+        held = {}
+        for kind, target, id_field in (("invoice", "Invoice", "InvoiceID"),
+                                       ("credit_note", "CreditNote", "CreditNoteID")):
+            ids = [e[target][id_field] for e in wanted.values() if e.get(target)]
+            if ids:
+                held.update(gateway.payments_on(kind, tenant, ids))
+        listed = [p.get("PaymentID") for found in held.values() for p in found]
+        taken = set(self.env["clarus.xero.payment.link"].search([
+            ("connection_id", "=", ctx["connection"].id),
+            ("xero_payment_id", "in", listed)]).mapped("xero_payment_id")) if listed else set()
+        found = {}
+        for index, element in wanted.items():
+            target = element.get("Invoice") or element.get("CreditNote") or {}
+            doc_id = target.get("InvoiceID") or target.get("CreditNoteID")
+            match = payment_rules.find_sent_payment(element, held.get(doc_id), taken)
+            if match:
+                taken.add(match["PaymentID"])
+                found[index] = match
+        return found
+
+    def _payment_deleted(self, ctx, tenant, element):
+        """After a lost answer, a payment Xero already deleted is not deleted again (Xero
+        would refuse it)."""
+        held = ctx["gateway"].payment_of(tenant, element["PaymentID"])
+        return held is None or held.get("Status") == "DELETED"
 
     def _allocation_applied(self, ctx, tenant, element):
         """After a lost answer, an allocation Xero already applied is not applied twice."""
@@ -609,7 +656,9 @@ class ClarusXeroPush(models.AbstractModel):
                 "status": result.status,
                 "summary": client.response_summary(result.raw, note),
             })
-        if kind in ("allocation", "history"):
+        if kind in PAYMENT_KINDS:
+            self._record_payments(kind, rows)
+        elif kind in ("allocation", "history"):
             flag = "allocated" if kind == "allocation" else "history_sent"
             for row in rows:
                 binding = Binding._get(ctx["connection"], row["record"])
@@ -636,6 +685,19 @@ class ClarusXeroPush(models.AbstractModel):
                               "response_summary": row["summary"]})
         if kind in LOGGED_KINDS:
             self._log_sent(rows)
+
+    def _record_payments(self, kind, rows):
+        """A payment Xero made: its link keeps the PaymentID (what the pull reads to know
+        Odoo sent it). A deletion Xero applied: its link is deleted."""
+        for row in rows:
+            link = row["record"]
+            if not link:
+                continue
+            if kind == "payment_delete":
+                link.state = "deleted"
+                row["xero_id"] = link.xero_payment_id
+            elif row["xero_id"]:
+                link.xero_payment_id = row["xero_id"]
 
     def _log_sent(self, rows):
         """One chatter note per document, written in one batch."""
