@@ -21,7 +21,7 @@ from .common import (
     touch,
     validation_exception,
 )
-from .documents import settle
+from .documents import CROSS_RATES, settle
 from .msjson import date_to_ms, day_ms, dec, num, q
 from .reads import get_one, list_response
 from .rules import check_lock, lock_message
@@ -76,7 +76,8 @@ def create_credit(ctx, coll, el):
                           "UnitAmount": num(amount), "LineAmount": num(amount),
                           "AccountCode": line_account, "TaxType": "NONE", "TaxAmount": 0.0}],
            "SubTotal": num(amount), "TotalTax": 0.0, "Total": num(amount),
-           "CurrencyCode": currency, "CurrencyRate": 1.0, "RemainingCredit": num(amount),
+           "CurrencyCode": currency, "CurrencyRate": _rate(ctx, currency),
+           "RemainingCredit": num(amount),
            "AppliedAmount": 0.0, "Allocations": [], "Payments": [], "HasAttachments": False,
            "_bank": bank["AccountID"]}
     if el.get("Reference"):
@@ -89,6 +90,14 @@ def create_credit(ctx, coll, el):
                         if el["Type"].startswith("RECEIVE") else
                         "%s of %s spent" % (kind.label, rec["Total"]), ctx.now)
     return rec
+
+
+def _rate(ctx, currency):
+    """The same fixed cross rates as documents, so foreign totals are repeatable."""
+    base = ctx.org.base_currency
+    if currency == base:
+        return 1.0
+    return round(CROSS_RATES.get(currency, 1.0) / CROSS_RATES.get(base, 1.0), 6)
 
 
 def _record_bank_transaction(ctx, kind, rec, bank):
