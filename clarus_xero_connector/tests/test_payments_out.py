@@ -298,6 +298,77 @@ class TestPaymentsOut(XeroEmulatorCase):
         self.assertEqual(job.state, "failed")
         self.assertIn("exceeds the amount outstanding", job.error_message)
 
+    def test_a_payment_in_another_currency_fails_before_sending(self):
+        eur = self.setup_other_currency("EUR")
+        move = self.sent_invoice()
+        wizard = self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids).create({
+                "journal_id": self.bank.id, "payment_date": self.today,
+                "currency_id": eur.id, "amount": 460.0})
+        payment = wizard._create_payments()
+        self.push()
+        job = self.jobs_for(payment.clarus_xero_link_ids)
+        self.assertEqual(job.state, "failed")
+        self.assertIn("The payment is in EUR but", job.error_message)
+        self.assertIn("register the payment in USD", job.error_message)
+        self.assertEqual(self.payment_writes(), [], "refused before anything was sent")
+
+    def test_a_refund_paid_out_is_a_credit_note_payment(self):
+        refund = self.make_invoice(move_type="out_refund", lines=[(self.product_a, 1, 50.0)])
+        self.push()
+        self.assertTrue(refund.clarus_xero_id)
+        payment = self.pay(refund)
+        self.assertEqual(payment.payment_type, "outbound")
+        self.push()
+        xero = self.xero_payments()
+        self.assertEqual(len(xero), 1)
+        self.assertEqual(xero[0]["CreditNote"]["CreditNoteID"], refund.clarus_xero_id)
+        note = next(c for c in self.xero_documents("CreditNotes")
+                    if c["CreditNoteID"] == refund.clarus_xero_id)
+        self.assertEqual(note["Status"], "PAID")
+        self.assertEqual(Decimal(str(note["RemainingCredit"])), Decimal("0"))
+
+    def test_a_vendor_bill_payment_goes_to_xero(self):
+        purchase_tax = self.company_data["default_tax_purchase"]
+        self.map_tax(self.connection, purchase_tax, "INPUT2")
+        bill = self.env["account.move"].create({
+            "move_type": "in_invoice", "partner_id": self.partner_a.id,
+            "invoice_date": self.today, "ref": "SUP-77",
+            "invoice_line_ids": [(0, 0, {"product_id": self.product_a.id, "quantity": 1,
+                                         "price_unit": 80.0,
+                                         "tax_ids": [(6, 0, purchase_tax.ids)]})]})
+        bill.action_post()
+        self.push()
+        self.assertTrue(bill.clarus_xero_id)
+        self.pay(bill, amount=30.0)
+        self.push()
+        xero = self.xero_payments()
+        self.assertEqual(len(xero), 1)
+        self.assertEqual(xero[0]["PaymentType"], "ACCPAYPAYMENT")
+        self.assert_due_matches(bill)
+
+    def test_lost_deletion_answer_deletes_once(self):
+        move = self.sent_invoice()
+        payment = self.pay(move)
+        self.push()
+        link = payment.clarus_xero_link_ids
+        payment.action_cancel()
+        self.control("POST", "/faults", {"mode": "timeout", "hold": 1.5, "count": 1,
+                                         "path_prefix": "/api.xro/2.0/Payments/",
+                                         "method": "POST"})
+        self.connection.request_timeout = 1
+        self.push()
+        job = self.jobs_for(link, "payment_delete")
+        self.assertTrue(job.outcome_unknown)
+        self.control("POST", "/clock", {"advance_seconds": 400})
+        self.push_until_done()
+        self.assertEqual(job.state, "done")
+        self.assertEqual(link.state, "deleted")
+        self.wait_for(lambda: [w for w in self.payment_writes() if w["status"] == "timeout"])
+        deletions = [w for w in self.payment_writes() if w["method"] == "POST"]
+        self.assertEqual(len(deletions), 1, "found deleted in Xero, not deleted again")
+        self.assert_due_matches(move)
+
     def test_send_payments_off_queues_nothing(self):
         self.connection.send_payments = False
         move = self.sent_invoice()
