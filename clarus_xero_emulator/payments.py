@@ -14,6 +14,7 @@ from .common import (
     touch,
     validation_exception,
 )
+from .credits import CREDIT_KINDS, settle_credit
 from .documents import KINDS, settle
 from .msjson import date_to_ms, day_ms, dec, ms_date, num, q
 from .reads import get_one, list_response
@@ -21,22 +22,33 @@ from .rules import check_lock, lock_message
 from .state import new_id
 
 PAYMENT_TYPES = {"ACCREC": "ACCRECPAYMENT", "ACCPAY": "ACCPAYPAYMENT",
-                 "ACCRECCREDIT": "ARCREDITPAYMENT", "ACCPAYCREDIT": "APCREDITPAYMENT"}
+                 "ACCRECCREDIT": "ARCREDITPAYMENT", "ACCPAYCREDIT": "APCREDITPAYMENT",
+                 # Refunds of money held as credit (spec Payment.PaymentType).
+                 "RECEIVE-OVERPAYMENT": "AROVERPAYMENTPAYMENT",
+                 "SPEND-OVERPAYMENT": "APOVERPAYMENTPAYMENT",
+                 "RECEIVE-PREPAYMENT": "ARPREPAYMENTPAYMENT",
+                 "SPEND-PREPAYMENT": "APPREPAYMENTPAYMENT"}
+# What a payment may pay: its key in the Payment, the record's ID and number fields.
+PAYABLE = (("Invoice", "Invoices", "InvoiceID", "InvoiceNumber"),
+           ("CreditNote", "CreditNotes", "CreditNoteID", "CreditNoteNumber"),
+           ("Overpayment", "Overpayments", "OverpaymentID", None),
+           ("Prepayment", "Prepayments", "PrepaymentID", None))
+ID_FIELDS = {coll: id_field for _key, coll, id_field, _number in PAYABLE}
 HISTORY_MAX = 250
 
 
 def _document_for_payment(ctx, el, errors):
-    inv, cn = el.get("Invoice"), el.get("CreditNote")
-    if isinstance(inv, dict) and (inv.get("InvoiceID") or inv.get("InvoiceNumber")):
-        doc = find_by_id(ctx, "Invoices", inv.get("InvoiceID")) if inv.get("InvoiceID") else \
-            next((d for d in ctx.data["Invoices"].values()
-                  if d.get("InvoiceNumber") == inv["InvoiceNumber"]), None)
-        return doc, "Invoices"
-    if isinstance(cn, dict) and (cn.get("CreditNoteID") or cn.get("CreditNoteNumber")):
-        doc = find_by_id(ctx, "CreditNotes", cn.get("CreditNoteID")) if cn.get("CreditNoteID") \
-            else next((d for d in ctx.data["CreditNotes"].values()
-                       if d.get("CreditNoteNumber") == cn["CreditNoteNumber"]), None)
-        return doc, "CreditNotes"
+    """-> (record, collection) of the Invoice, CreditNote, Overpayment or Prepayment paid (a
+    payment against an overpayment or prepayment refunds it)."""
+    for key, coll, id_field, number_field in PAYABLE:
+        ref = el.get(key)
+        if not isinstance(ref, dict) or not (ref.get(id_field) or
+                                             (number_field and ref.get(number_field))):
+            continue
+        if ref.get(id_field):
+            return find_by_id(ctx, coll, ref[id_field]), coll
+        return next((d for d in ctx.data[coll].values()
+                     if d.get(number_field) == ref[number_field]), None), coll
     errors.append("An Invoice or CreditNote must be specified for the payment")
     return None, None
 
@@ -99,7 +111,8 @@ def _check_payable(doc, coll, amount, errors):
 
 def _new_payment(ctx, el, doc, coll, account, amount, date):
     """Store the payment, with a summary of the document it pays as Xero returns it."""
-    kind = KINDS[coll]
+    id_field = ID_FIELDS[coll]
+    number_field = next(n for _k, c, _i, n in PAYABLE if c == coll)
     pid = new_id()
     rec = {"PaymentID": pid, "Date": date, "Amount": num(amount), "BankAmount": num(amount),
            "Reference": el.get("Reference") or "", "CurrencyRate": doc.get("CurrencyRate", 1.0),
@@ -107,12 +120,13 @@ def _new_payment(ctx, el, doc, coll, account, amount, date):
            "IsReconciled": bool(el.get("IsReconciled")), "HasAccount": True,
            "HasValidationErrors": False,
            "Account": {"AccountID": account["AccountID"], "Code": account["Code"]},
-           "_doc": (coll, doc[kind.id_field])}
-    link = {kind.id_field: doc[kind.id_field], kind.number: doc.get(kind.number) or "",
-            "Type": doc["Type"], "Contact": dict(doc["Contact"]),
+           "_doc": (coll, doc[id_field])}
+    link = {id_field: doc[id_field], "Type": doc["Type"], "Contact": dict(doc["Contact"]),
             "CurrencyCode": doc["CurrencyCode"], "LineItems": [], "Payments": [],
-            "HasAttachments": False, "HasErrors": False}
-    rec["Invoice" if coll == "Invoices" else "CreditNote"] = link
+            "HasAttachments": False}
+    if number_field:
+        link.update({number_field: doc.get(number_field) or "", "HasErrors": False})
+    rec[next(k for k, c, _i, _n in PAYABLE if c == coll)] = link
     ctx.data["Payments"][pid] = rec
     touch(ctx, rec)
     return rec
@@ -124,10 +138,17 @@ def _add_payment_to_document(ctx, doc, coll, rec):
         {"PaymentID": rec["PaymentID"], "Date": rec["Date"], "Amount": rec["Amount"],
          "Reference": rec["Reference"], "CurrencyRate": rec["CurrencyRate"], "HasAccount": False,
          "HasValidationErrors": False})
-    settle(doc, coll)
+    _settle(doc, coll)
     touch(ctx, doc)
-    ctx.org.add_history(coll, doc[KINDS[coll].id_field], "Paid",
+    ctx.org.add_history(coll, doc[ID_FIELDS[coll]], "Paid",
                         "Payment received of %s" % rec["Amount"], ctx.now)
+
+
+def _settle(doc, coll):
+    if coll in CREDIT_KINDS:
+        settle_credit(doc)
+    else:
+        settle(doc, coll)
 
 
 def get_payments(ctx):
@@ -173,9 +194,9 @@ def delete_payment(ctx, rec):
     if locked:
         raise Invalid([locked])
     doc["Payments"] = [p for p in doc["Payments"] if p["PaymentID"] != rec["PaymentID"]]
-    settle(doc, coll)
+    _settle(doc, coll)
     touch(ctx, doc)
-    ctx.org.add_history(coll, doc[KINDS[coll].id_field], "Payment Deleted",
+    ctx.org.add_history(coll, doc[ID_FIELDS[coll]], "Payment Deleted",
                         "Payment of %s deleted" % rec["Amount"], ctx.now)
     rec["Status"] = "DELETED"
     touch(ctx, rec)

@@ -50,8 +50,15 @@ def _required(ctx, coll, key, value, number_field=None):
     return rec
 
 
-def _document(ctx, body):
-    """-> (collection, record) from invoice_id or credit_note_id (IDs or numbers)."""
+def _document(ctx, body, credits_too=False):
+    """-> (collection, record) from invoice_id or credit_note_id (IDs or numbers), or with
+    ``credits_too`` overpayment_id / prepayment_id."""
+    if credits_too and body.get("overpayment_id"):
+        return "Overpayments", _required(ctx, "Overpayments", "overpayment_id",
+                                         body["overpayment_id"])
+    if credits_too and body.get("prepayment_id"):
+        return "Prepayments", _required(ctx, "Prepayments", "prepayment_id",
+                                        body["prepayment_id"])
     if body.get("invoice_id"):
         return "Invoices", _required(ctx, "Invoices", "invoice_id", body["invoice_id"],
                                      "InvoiceNumber")
@@ -62,10 +69,10 @@ def _document(ctx, body):
 
 
 def _pay(ctx, body):
-    """Pay an invoice, bill or credit note, as PUT /Payments would."""
-    coll, doc = _document(ctx, body)
-    ref = {"Invoices": ("Invoice", "InvoiceID"), "CreditNotes": ("CreditNote", "CreditNoteID")}
-    key, id_field = ref[coll]
+    """Pay an invoice, bill or credit note, or refund an overpayment or prepayment, as
+    PUT /Payments would."""
+    coll, doc = _document(ctx, body, credits_too=True)
+    key, id_field = next((k, i) for k, c, i, _n in payments.PAYABLE if c == coll)
     el = {key: {id_field: doc[id_field]}, "Account": {"Code": body.get("account_code") or ""},
           "Amount": body.get("amount"), "Date": body.get("date"),
           "Reference": body.get("reference") or ""}

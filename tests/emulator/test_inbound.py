@@ -630,3 +630,32 @@ def test_the_bank_account_of_an_overpayment_shows_on_its_bank_transaction(sdk, e
     assert banker.acct.get_bank_transaction(banker.nz, txn.bank_transaction_id
                                             ).bank_transactions[0].contact.contact_id == \
         c.contact_id
+
+
+def test_refund_of_an_overpayment_by_the_api_and_by_a_person(sdk, emulator):
+    c = contact(sdk)
+    inv = invoice(sdk, c.contact_id, [net(50)])
+    op_id = person(emulator, "overpayment", tenant_id=sdk.nz, type="RECEIVE-OVERPAYMENT",
+                   contact_id=c.contact_id, bank_account_code="090", amount=80,
+                   allocations=[{"invoice_id": inv.invoice_id, "amount": 50}]
+                   )["overpayment"]["OverpaymentID"]
+
+    def refund(amount):
+        return sdk.acct.create_payment(sdk.nz, m.Payment(
+            overpayment=m.Overpayment(overpayment_id=op_id), account=m.Account(code="090"),
+            amount=amount, date=TODAY))
+
+    err = bad_request(refund, 30.01)
+    assert messages(err) == ["Payment amount exceeds the amount outstanding on this document"]
+    paid = refund(20).payments[0]
+    assert paid.payment_type == "AROVERPAYMENTPAYMENT"
+    assert paid.overpayment.overpayment_id == op_id
+    op = sdk.acct.get_overpayment(sdk.nz, op_id).overpayments[0]
+    assert (op.status, op.remaining_credit, len(op.payments)) == ("AUTHORISED", D("10"), 1)
+    person(emulator, "pay", tenant_id=sdk.nz, overpayment_id=op_id, account_code="090",
+           amount=10)
+    assert sdk.acct.get_overpayment(sdk.nz, op_id).overpayments[0].status == "PAID"
+    # Deleting the refund gives the credit back.
+    person(emulator, "delete-payment", tenant_id=sdk.nz, payment_id=paid.payment_id)
+    op = sdk.acct.get_overpayment(sdk.nz, op_id).overpayments[0]
+    assert (op.status, op.remaining_credit) == ("AUTHORISED", D("20"))
