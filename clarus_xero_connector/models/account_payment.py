@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 
 from clarus_sync_engine import payments as payment_rules
+from clarus_sync_engine import states
 
 from .account_move import PURCHASE_TYPES, SALES_TYPES
 from .clarus_xero_job import SYNC_CONTEXT_KEY
@@ -104,13 +105,16 @@ class AccountPayment(models.Model):
     def _clarus_xero_sync_links_on(self, conn):
         Link = self.env["clarus.xero.payment.link"]
         links = Link.search([("connection_id", "=", conn.id), ("payment_id", "in", self.ids)])
-        creates, deletes = [], Link
+        deletions = links._clarus_xero_pending_deletions()
+        creates, deletes, kept = [], Link, Link
         for payment in self:
             mine = links.filtered(lambda link, p=payment: link.payment_id == p)
             from_xero = any(link.origin == "xero" for link in mine)
             if from_xero:
                 continue
-            active = mine.filtered(lambda link: link.state == "active")
+            # A link whose deletion is on its way to Xero is gone already.
+            active = mine.filtered(lambda link: link.state == "active" and (
+                link.id not in deletions or deletions[link.id].state != states.RUNNING))
             reconciled = payment._clarus_xero_reconciled()
             documents = conn._clarus_xero_payable_documents(
                 self.env["account.move"].union(*reconciled))
@@ -119,9 +123,11 @@ class AccountPayment(models.Model):
                                 if move in documents},
                 [(link.id, link.move_id.id, link.amount) for link in active])
             deletes |= Link.browse(plan.delete)
+            kept |= active - Link.browse(plan.delete)
             if payment_rules.should_send(conn.send_payments, False,
                                          payment.clarus_xero_no_sync, from_xero):
                 creates += [(payment, pair) for pair in plan.create]
+        kept._clarus_xero_keep(deletions)
         deletes._clarus_xero_queue_deletion(conn)
         if creates:
             new_links = Link.create([{

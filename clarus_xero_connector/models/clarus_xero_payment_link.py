@@ -112,3 +112,19 @@ class ClarusXeroPaymentLink(models.Model):
                 error_message=self.env._("The payment was undone in Odoo before it was sent."))
             link.state = "deleted"
         Job._enqueue_many(conn, [(link, "payment_delete", [], 10) for link in to_delete])
+
+    def _clarus_xero_pending_deletions(self):
+        """``{link id: deletion job}`` for these links' deletions not done yet."""
+        jobs = self.env["clarus.xero.job"].sudo().search([
+            ("res_model", "=", self._name), ("res_id", "in", self.ids),
+            ("kind", "=", "payment_delete"), ("state", "in", list(states.BLOCKING_STATES))])
+        return {job.res_id: job for job in jobs}
+
+    def _clarus_xero_keep(self, deletions):
+        """These links stand for a payment again (reconciled again before their deletion
+        was sent): the deletion that waits is cancelled, Xero keeps its payment."""
+        waiting = self.env["clarus.xero.job"].sudo().union(*[
+            deletions[link.id] for link in self
+            if link.id in deletions and deletions[link.id].state != states.RUNNING])
+        waiting._move_to(states.CANCELLED, done_at=fields.Datetime.now(), error_message=self.env._(
+            "The payment was reconciled again before its deletion was sent."))

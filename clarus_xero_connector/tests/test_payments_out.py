@@ -183,6 +183,23 @@ class TestPaymentsOut(XeroEmulatorCase):
         self.assertEqual(self.xero_invoice_of(move)["Status"], "AUTHORISED")
         self.assert_due_matches(move)
 
+    def test_reconciled_again_before_the_push_deletes_nothing(self):
+        move = self.sent_invoice()
+        payment = self.pay(move)
+        self.push()
+        link = payment.clarus_xero_link_ids
+        payment.move_id.line_ids.remove_move_reconcile()
+        deletion = self.jobs_for(link, "payment_delete")
+        self.assertEqual(deletion.state, "pending")
+        (payment.move_id.line_ids | move.line_ids).filtered(
+            lambda line: line.account_id.account_type == "asset_receivable").reconcile()
+        self.assertEqual(deletion.state, "cancelled")
+        self.assertEqual(payment.clarus_xero_link_ids, link, "the same Xero payment stands")
+        self.push()
+        self.assertEqual(len(self.xero_payments()), 1)
+        self.assertEqual(len(self.payment_writes()), 1)
+        self.assert_due_matches(move)
+
     def test_cancel_deletes_the_xero_payment(self):
         move = self.sent_invoice()
         payment = self.pay(move)
