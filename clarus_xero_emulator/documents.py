@@ -208,7 +208,8 @@ def _record_to_write(ctx, draft):
     if not draft.is_po:
         rec.update({"Type": doc_type, "AmountPaid": 0.0, "HasErrors": False,
                     "SentToContact": False})
-        rec.update({"AmountCredited": 0.0, "CreditNotes": []} if kind.coll == "Invoices"
+        rec.update({"AmountCredited": 0.0, "CreditNotes": [], "Overpayments": [],
+                    "Prepayments": []} if kind.coll == "Invoices"
                    else {"Allocations": [], "AppliedAmount": 0.0})
     if not number and numbered(doc_type, kind):
         number = _next_free_number(ctx, kind)

@@ -8,9 +8,12 @@ change moves UpdatedDateUTC, writes history and queues webhook events like an AP
 Refusals answer 400 ``{"error": "<messages joined>", "messages": [...]}``.
 """
 
+from decimal import Decimal
+
 from . import credits, payments
 from .common import ApiError, Ctx, Invalid, find_by_id, output
 from .documents import save_document
+from .msjson import dec, q
 
 
 class _Refused(Exception):
@@ -170,33 +173,30 @@ def _check_allocations_first(ctx, coll, el, allocations):
     the overpayment/prepayment is checked as if it existed, allocation after allocation."""
     if not allocations:
         return
-    errors = []
-    total = 0
-    dues = {}
+    kind = credits.CREDIT_KINDS[coll]
+    probe = {"Contact": el["Contact"],
+             "Type": el["Type"] if el["Type"] in kind.types else kind.types[0],
+             "CurrencyCode": el.get("CurrencyCode") or ctx.org.base_currency}
+    errors, total, dues = [], Decimal(0), {}
     for alloc in allocations:
-        el_alloc = _allocation_element(ctx, alloc)
-        inv = ctx.data["Invoices"][el_alloc["Invoice"]["InvoiceID"]]
+        inv = ctx.data["Invoices"][_allocation_element(ctx, alloc)["Invoice"]["InvoiceID"]]
         try:
-            amount = float(alloc.get("amount"))
-        except (TypeError, ValueError):
-            errors.append("Allocation amount must be a number")
+            amount = q(dec(alloc.get("amount")))
+        except ValueError as exc:
+            errors.append(str(exc))
             continue
         total += amount
-        dues.setdefault(inv["InvoiceID"], float(inv.get("AmountDue") or 0))
-        dues[inv["InvoiceID"]] -= amount
-        kind = credits.CREDIT_KINDS[coll]
-        probe = {"Contact": el["Contact"], "Type": el["Type"] if el["Type"] in kind.types
-                 else kind.types[0], "CurrencyCode": el.get("CurrencyCode") or
-                 ctx.org.base_currency}
-        errors.extend(m for m in credits.invoice_mismatch(kind, probe, inv, 0)
-                      if m not in errors)
-        if dues[inv["InvoiceID"]] < -0.0001:
-            errors.append("The amount allocated cannot exceed the amount due on the invoice")
+        due = dues.setdefault(inv["InvoiceID"], dec(inv.get("AmountDue"))) - amount
+        dues[inv["InvoiceID"]] = due
+        found = credits.invoice_mismatch(kind, probe, inv, Decimal(0))
+        if due < 0:
+            found.append("The amount allocated cannot exceed the amount due on the invoice")
+        errors.extend(m for m in found if m not in errors)
     try:
-        if total - float(el.get("Amount")) > 0.0001:
+        if total > q(dec(el.get("Amount"))):
             errors.append("The amount allocated cannot exceed the remaining credit on the %s"
-                          % credits.CREDIT_KINDS[coll].label.lower())
-    except (TypeError, ValueError):
+                          % kind.label.lower())
+    except ValueError:
         pass  # create_credit reports the bad amount
     if errors:
         raise Invalid(errors)

@@ -659,3 +659,23 @@ def test_refund_of_an_overpayment_by_the_api_and_by_a_person(sdk, emulator):
     person(emulator, "delete-payment", tenant_id=sdk.nz, payment_id=paid.payment_id)
     op = sdk.acct.get_overpayment(sdk.nz, op_id).overpayments[0]
     assert (op.status, op.remaining_credit) == ("AUTHORISED", D("20"))
+
+
+def test_an_overpayment_whose_allocations_cannot_all_be_made_is_refused_whole(sdk, emulator):
+    c = contact(sdk)
+    inv1 = invoice(sdk, c.contact_id, [net(30)])
+    inv2 = invoice(sdk, c.contact_id, [net(30)])
+    err = person(emulator, "overpayment", 400, tenant_id=sdk.nz, type="RECEIVE-OVERPAYMENT",
+                 contact_id=c.contact_id, bank_account_code="090", amount=50,
+                 allocations=[{"invoice_id": inv1.invoice_id, "amount": 30},
+                              {"invoice_id": inv2.invoice_id, "amount": 25}])
+    assert err["messages"] == [
+        "The amount allocated cannot exceed the remaining credit on the overpayment"]
+    err = person(emulator, "overpayment", 400, tenant_id=sdk.nz, type="RECEIVE-OVERPAYMENT",
+                 contact_id=c.contact_id, bank_account_code="090", amount=50,
+                 allocations=[{"invoice_id": inv1.invoice_id, "amount": 20},
+                              {"invoice_id": inv1.invoice_id, "amount": 20}])
+    assert err["messages"] == ["The amount allocated cannot exceed the amount due on the invoice"]
+    assert sdk.acct.get_overpayments(sdk.nz).overpayments == []
+    untouched = sdk.acct.get_invoice(sdk.nz, inv1.invoice_id).invoices[0]
+    assert (untouched.amount_due, untouched.overpayments) == (D("30"), [])
