@@ -101,14 +101,16 @@ def _amount(raw, fields):
     return ZERO
 
 
-def _account(raw):
+def bank_account_of(raw):
+    """``(code, AccountID)`` of the bank account a payment (``Account``) or a bank
+    transaction (``BankAccount``) names; ``(None, None)`` when it names none."""
     account = raw.get("Account") or raw.get("BankAccount") or {}
     return (account.get("Code") or None, account.get("AccountID") or None)
 
 
 def entry_of_payment(raw):
     """The Entry for a raw ``Payments`` element (GET /Payments or a document's list)."""
-    code, account_id = _account(raw)
+    code, account_id = bank_account_of(raw)
     return Entry("payment", raw.get("PaymentID"), money(raw.get("Amount")),
                  parse_xero_date(raw.get("Date")), raw.get("Reference") or "", code,
                  account_id)

@@ -1,3 +1,5 @@
+from xero_python.exceptions import HTTPStatusException
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, format_amount
@@ -104,6 +106,11 @@ class ClarusXeroPaymentIn(models.AbstractModel):
                 continue
             done.append(self._skipped(move) or self._match_allocation(
                 connection, kind, xero_id, source, move, amount))
+        gone = self._links(connection, [
+            ("xero_payment_id", "=", xero_id), ("kind", "=", kind), ("origin", "=", "xero"),
+            ("state", "=", "active"), ("move_id", "!=", False)])
+        done += [self._match_allocation(connection, kind, xero_id, source, link.move_id, 0)
+                 for link in gone if link.move_id.clarus_xero_id not in applied]
         return "\n".join(text for text in done if text)
 
     # ------------------------------------------------------------ statuses
@@ -267,6 +274,33 @@ class ClarusXeroPaymentIn(models.AbstractModel):
             for xero_id, amount in applied.items():
                 done.append(self._apply_listed_prepayment(connection, prepayment_kind, xero_id,
                                                           move, amount))
+        done += self._unapply_removed(connection, kind, element, move, entries)
+        return done
+
+    def _unapply_removed(self, connection, kind, element, move, entries):
+        """Allocations made in Xero and applied here that Xero no longer lists (deleted
+        there): un-reconciled. Only what came from Xero is undone this way."""
+        domain = [("origin", "=", "xero"), ("state", "=", "active"), ("move_id", "!=", False)]
+        if kind == "credit_note":
+            listed = settlement.applied_by_id(entries, "credit_note")
+            links = self._links(connection, domain + [
+                ("kind", "=", "credit_note"),
+                ("xero_payment_id", "=", element.get("CreditNoteID"))])
+            return [self._match_allocation(connection, "credit_note", link.xero_payment_id,
+                                           move, link.move_id, 0)
+                    for link in links if link.move_id.clarus_xero_id not in listed]
+        links = self._links(connection, domain + [
+            ("move_id", "=", move.id),
+            ("kind", "in", ("credit_note", "overpayment", "prepayment"))])
+        done = []
+        for link in links:
+            if link.xero_payment_id in settlement.applied_by_id(entries, link.kind):
+                continue
+            source = self._bound_move(connection, {"CreditNoteID": link.xero_payment_id}) \
+                if link.kind == "credit_note" else link.payment_id.move_id
+            if source:
+                done.append(self._match_allocation(connection, link.kind, link.xero_payment_id,
+                                                   source, move, 0))
         return done
 
     def _apply_listed_prepayment(self, connection, kind, xero_id, move, amount):
@@ -298,18 +332,24 @@ class ClarusXeroPaymentIn(models.AbstractModel):
         if delta < 0:
             self._partials_between(source, move).unlink()
             delta = settlement.money(amount)
-        self._reconcile_amount(source, move, float(delta))
-        payment = source.origin_payment_id
+        if delta > 0:
+            self._reconcile_amount(source, move, float(delta))
         if link:
-            link.amount = float(amount)
+            link.write({"amount": float(amount),
+                        "state": "active" if settlement.money(amount) > 0 else "deleted"})
         else:
-            self._new_link(connection, payment, move, amount, xero_id, kind)
+            self._new_link(connection, source.origin_payment_id, move, amount, xero_id, kind)
         label = {"credit_note": self.env._("Credit note"),
                  "overpayment": self.env._("Overpayment"),
                  "prepayment": self.env._("Prepayment")}[kind]
-        text = self.env._("%(label)s %(what)s applied to %(doc)s in Xero for %(amount)s: "
-                          "reconciled here.", label=label, what=source.display_name,
-                          doc=move.display_name, amount=self._amount(move, amount))
+        if settlement.money(amount) > 0:
+            text = self.env._("%(label)s %(what)s applied to %(doc)s in Xero for %(amount)s: "
+                              "reconciled here.", label=label, what=source.display_name,
+                              doc=move.display_name, amount=self._amount(move, amount))
+        else:
+            text = self.env._("%(label)s %(what)s is no longer applied to %(doc)s in Xero: "
+                              "un-reconciled here.", label=label, what=source.display_name,
+                              doc=move.display_name)
         move.message_post(body=text)
         return text
 
@@ -326,8 +366,10 @@ class ClarusXeroPaymentIn(models.AbstractModel):
                 element.get("Type"), prepayment=True)
         except ValueError as exc:
             raise UserError(str(exc)) from None
-        code, account_id = settlement._account(element)
-        journal = self._journal_for(connection, code, account_id)
+        code, account_id = settlement.bank_account_of(element)
+        if not (code or account_id):
+            code, account_id = self._prepayment_bank_account(connection, kind, xero_id)
+        journal = self._journal_for(connection, code, account_id, kind)
         currency = self.env["res.currency"].search(
             [("name", "=", element.get("CurrencyCode"))], limit=1) or journal.company_id.currency_id
         entry = settlement.Entry(kind, xero_id, settlement.money(element.get("Total")),
@@ -338,6 +380,23 @@ class ClarusXeroPaymentIn(models.AbstractModel):
         payment = self._new_payment(journal, partner.commercial_partner_id, payment_type,
                                     partner_type, entry, currency, memo, None)
         return self._new_link(connection, payment, None, entry.amount, xero_id, kind)
+
+    def _prepayment_bank_account(self, connection, kind, xero_id):
+        """``(code, AccountID)`` of the bank account an overpayment or prepayment went
+        through: Xero names it only on its bank transaction. ``(None, None)`` when this
+        connection may not read bank transactions (no ``accounting.banktransactions``)."""
+        gateway = self._gateway(connection)
+        try:
+            data, _headers, _status = gateway._call(
+                gateway.accounting, "get_bank_transactions", connection.tenant_id,
+                where=urls.guid_clause(PREPAYMENT_ID_FIELDS[kind], xero_id))
+        except HTTPStatusException as exc:
+            if getattr(exc, "status", None) not in (401, 403):
+                raise
+            return None, None
+        for transaction in (data or {}).get("BankTransactions") or []:
+            return settlement.bank_account_of(transaction)
+        return None, None
 
     # ------------------------------------------------------------ reconciliation
 
@@ -406,9 +465,10 @@ class ClarusXeroPaymentIn(models.AbstractModel):
 
     # ------------------------------------------------------------ look-ups
 
-    def _journal_for(self, connection, code, account_id):
+    def _journal_for(self, connection, code, account_id, kind="payment"):
         """The Odoo journal mapped to a Xero bank account (kind "journal", read in
-        reverse); an overpayment that names no account takes the only mapped journal."""
+        reverse); an overpayment whose bank account cannot be read takes the only mapped
+        journal."""
         mappings = self.env["clarus.xero.mapping"].search([
             ("connection_id", "=", connection.id), ("kind", "=", "journal")])
         found = mappings.filtered(lambda m: m.journal_id and (
@@ -418,6 +478,13 @@ class ClarusXeroPaymentIn(models.AbstractModel):
             found = mappings
         if found:
             return found[0].journal_id
+        if not code and not account_id:
+            raise UserError(self.env._(
+                "Xero names the bank account of an %(kind)s only on its bank transaction, "
+                "which connection %(connection)s may not read: add the scope "
+                "accounting.banktransactions.read to it and authorise again, or keep a "
+                "single payment journal mapped.", kind=kind,
+                connection=connection.display_name))
         account = self.env["clarus.xero.reference"].search([
             ("connection_id", "=", connection.id), ("kind", "=", "account"), "|",
             ("code", "=", code or False), ("xero_id", "=", account_id or False)], limit=1)

@@ -7,6 +7,8 @@ and applied. After each apply Odoo's residual equals Xero's AmountDue to the cen
 
 from decimal import Decimal
 
+import requests
+
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -249,6 +251,108 @@ class TestPaymentsIn(XeroEmulatorCase):
         self.assertEqual((payment.payment_type, payment.partner_type), ("outbound", "customer"))
         self.assertEqual(payment.memo, "Refund by transfer")
         self.assert_residual_is_amount_due(credit_note, element)
+
+    def test_credit_note_allocation_deleted_in_xero_is_unreconciled(self):
+        invoice = self.sent()
+        credit_note = self.sent(move_type="out_refund", lines=[(self.product_a, 1, 80.0)])
+        answer = self.person("allocate", credit_note_id=credit_note.clarus_xero_id,
+                             invoice_id=invoice.clarus_xero_id,
+                             amount=float(credit_note.amount_total))
+        self.apply(invoice)
+        self.assertEqual(credit_note.payment_state, "paid")
+        self.person("delete-allocation", credit_note_id=credit_note.clarus_xero_id,
+                    allocation_id=answer["allocation"]["AllocationID"])
+        text, element = self.apply(invoice)
+        self.assertIn("no longer applied", text)
+        self.assertEqual(self.links(invoice).state, "deleted")
+        self.assert_residual_is_amount_due(invoice, element)
+        self.assert_residual_is_amount_due(credit_note)
+
+    # ---------------------------------------------------------------- over/prepayments
+
+    def person(self, action, **body):
+        """What a person does in Xero's screens (the emulator's person routes)."""
+        response = requests.post(f"{self.xero_url}/_emulator/person/{action}", timeout=10,
+                                 json=dict(body, tenant_id=self.connection.tenant_id))
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()
+
+    def contact_id(self, partner):
+        return self.env["clarus.xero.binding"]._get(self.connection, partner).xero_id
+
+    def test_overpayment_shows_as_such_and_its_allocation_reconciles(self):
+        invoice = self.sent()
+        made = self.person("overpayment", type="RECEIVE-OVERPAYMENT",
+                           contact_id=self.contact_id(invoice.partner_id),
+                           bank_account_code="090", amount=300.0, reference="Paid twice",
+                           currency_code=invoice.currency_id.name,
+                           allocations=[{"invoice_id": invoice.clarus_xero_id,
+                                         "amount": 100.0}])
+        xero_id = made["overpayment"]["OverpaymentID"]
+        element = self.call("get_overpayment", xero_id)["Overpayments"][0]
+        text = self.PaymentIn._apply_prepayment(self.connection, "overpayment", element)
+        self.assertIn("Overpayment", text)
+        link = self.env["clarus.xero.payment.link"].search([
+            ("xero_payment_id", "=", xero_id), ("move_id", "=", False)])
+        payment = link.payment_id
+        self.assertEqual((payment.amount, payment.journal_id), (300.0, self.bank))
+        self.assertIn("overpayment", payment.memo)
+        self.assertIn("Paid twice", payment.memo)
+        self.assert_residual_is_amount_due(invoice)
+        credit = payment.move_id.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable")
+        self.assertAlmostEqual(-credit.amount_residual, float(element["RemainingCredit"]), 2,
+                               msg="what Xero left unallocated stays the customer's credit")
+        self.assertEqual(self.PaymentIn._apply_prepayment(self.connection, "overpayment",
+                                                          element), "")
+        self.assertEqual(self.apply(invoice)[0], "", "the invoice's list says the same")
+        self.assertEqual(self.env["account.payment"].search_count(
+            [("partner_id", "=", invoice.partner_id.id)]), 1)
+
+    def test_prepayment_allocated_later_reaches_odoo_from_the_invoice(self):
+        invoice = self.sent()
+        made = self.person("prepayment", type="RECEIVE-PREPAYMENT",
+                           contact_id=self.contact_id(invoice.partner_id),
+                           bank_account_code="090", amount=500.0, reference="Deposit",
+                           currency_code=invoice.currency_id.name)
+        xero_id = made["prepayment"]["PrepaymentID"]
+        self.person("allocate", prepayment_id=xero_id, invoice_id=invoice.clarus_xero_id,
+                    amount=float(invoice.amount_total))
+        text, element = self.apply(invoice)
+        self.assertEqual(element["Status"], "PAID")
+        self.assertIn("Prepayment", text)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assert_residual_is_amount_due(invoice, element)
+        payment = self.env["clarus.xero.payment.link"].search([
+            ("xero_payment_id", "=", xero_id), ("move_id", "=", False)]).payment_id
+        self.assertIn("prepayment", payment.memo)
+        prepayment = self.call("get_prepayment", xero_id)["Prepayments"][0]
+        credit = payment.move_id.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable")
+        self.assertAlmostEqual(-credit.amount_residual, float(prepayment["RemainingCredit"]), 2)
+        self.assertEqual(self.apply(invoice)[0], "")
+
+    def test_overpayment_bank_account_comes_from_its_bank_transaction(self):
+        invoice = self.sent()
+        savings = self.env["account.journal"].create({
+            "name": "Savings", "code": "SAV", "type": "bank",
+            "company_id": self.env.company.id})
+        self.map_journal(savings, "091")
+        made = self.person("overpayment", type="RECEIVE-OVERPAYMENT",
+                           contact_id=self.contact_id(invoice.partner_id),
+                           bank_account_code="091", amount=40.0,
+                           currency_code=invoice.currency_id.name)
+        element = made["overpayment"]
+        with self.assertRaises(UserError) as caught:
+            self.PaymentIn._apply_prepayment(self.connection, "overpayment", element)
+        self.assertIn("accounting.banktransactions.read", str(caught.exception))
+        self.connection.scope += " accounting.banktransactions.read"
+        self.authorize(self.connection)
+        self.gateway = self.connection._gateway()
+        self.PaymentIn._apply_prepayment(self.connection, "overpayment", element)
+        payment = self.env["clarus.xero.payment.link"].search([
+            ("xero_payment_id", "=", element["OverpaymentID"])]).payment_id
+        self.assertEqual(payment.journal_id, savings)
 
     # ---------------------------------------------------------------- statuses
 
