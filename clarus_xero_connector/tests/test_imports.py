@@ -143,6 +143,11 @@ class TestImports(XeroEmulatorCase):
         # Linking keeps Odoo's own data.
         self.assertEqual(self.acme.name, "Kestrel Acme Limited")
         self.assertTrue(self.binding(echo).created_by_import)
+        # Came from Xero, never sent there: imported now, never exported.
+        self.assertTrue(echo.clarus_xero_last_import)
+        self.assertFalse(echo.clarus_xero_exported_at)
+        self.assertFalse(echo.clarus_xero_last_export)
+        self.assertFalse(self.acme.clarus_xero_exported_at)
         self.assertFalse(self.binding(self.acme).created_by_import)
         new_product = self.env["product.product"].search([("default_code", "=", "KNEW-1")])
         self.assertEqual((new_product.name, new_product.list_price, new_product.standard_price),

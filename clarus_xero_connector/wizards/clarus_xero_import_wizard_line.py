@@ -164,10 +164,15 @@ class ClarusXeroImportWizardLine(models.TransientModel):
             self._synced(product).default_code = code
 
     def _bind(self, record, created):
-        bindings = self.env["clarus.xero.binding"].sudo()._bind_many(
-            self.wizard_id.connection_id, [(record, self.xero_id, self.xero_number, "ACTIVE")])
-        if created:
-            bindings.created_by_import = True
+        """Bind ``record`` to this Xero record. A new binding says the record came from
+        Xero: it was never exported, so its Last Export stays empty."""
+        Binding = self.env["clarus.xero.binding"].sudo()
+        connection = self.wizard_id.connection_id
+        new = Binding._bind_many(connection, [(record, self.xero_id, self.xero_number,
+                                               "ACTIVE")])
+        if new:
+            new.write({"exported_at": False, "created_by_import": created})
+            Binding._notify_bound(connection, [record])
 
     def _rank_vals(self, partner):
         """Customers and suppliers told apart: Xero's IsCustomer / IsSupplier make the
