@@ -35,4 +35,6 @@ from . import clarus_xero_connection_payments
 from . import account_payment
 from . import account_partial_reconcile
 from . import clarus_xero_document_payment
+from . import clarus_xero_inbound_mixin
+from . import clarus_xero_reconcile
 from . import clarus_xero_payment_in

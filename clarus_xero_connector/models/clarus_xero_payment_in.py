@@ -2,16 +2,18 @@ from xero_python.exceptions import HTTPStatusException
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, format_amount
+from odoo.tools import float_compare
 
 from clarus_sync_engine import settlement, urls
 
 from .clarus_xero_job import SYNC_CONTEXT_KEY
 
-# Journal items a payment or an allocation settles.
-SETTLED_ACCOUNT_TYPES = ("asset_receivable", "liability_payable")
 PREPAYMENT_ID_FIELDS = {"overpayment": "OverpaymentID", "prepayment": "PrepaymentID"}
 PREPAYMENT_LABELS = {"overpayment": "Overpayment", "prepayment": "Prepayment"}
+# Context flag of a caller that applies the changed ``Payments`` after the documents (the
+# scheduled pull): a document's new payments are then left to ``_apply_payment``, which
+# has their bank account, instead of reading each one back (one call per paid document).
+PAYMENTS_FOLLOW_KEY = "clarus_xero_payments_follow"
 
 
 class ClarusXeroPaymentIn(models.AbstractModel):
@@ -25,6 +27,7 @@ class ClarusXeroPaymentIn(models.AbstractModel):
     """
 
     _name = "clarus.xero.payment.in"
+    _inherit = ["clarus.xero.inbound.mixin"]
     _description = "Payments and statuses from Xero"
 
     # ------------------------------------------------------------ entry points
@@ -147,7 +150,10 @@ class ClarusXeroPaymentIn(models.AbstractModel):
             for link in links])
         done = [self._cancel_link(link) for link in links
                 if link.state == "active" and link.xero_payment_id in plan.cancel]
-        entries = self._with_accounts(connection, plan.register)
+        entries = plan.register
+        if self.env.context.get(PAYMENTS_FOLLOW_KEY):
+            entries = [e for e in entries if e.account_code or e.account_id]
+        entries = self._with_accounts(connection, entries)
         done += [self._register_xero_payment(connection, move, entry) for entry in entries]
         return done
 
@@ -172,7 +178,7 @@ class ClarusXeroPaymentIn(models.AbstractModel):
                 "Xero payment %(ref)s pays %(doc)s, which is not posted in Odoo: post it, "
                 "then import again.", ref=entry.reference or entry.xero_id,
                 doc=move.display_name))
-        open_lines = self._settled_lines(move)
+        open_lines = self.env["clarus.xero.reconcile"]._settled_lines(move)
         open_amount = abs(sum(open_lines.mapped("amount_residual_currency")))
         if float_compare(float(entry.amount), open_amount,
                          precision_rounding=move.currency_id.rounding) > 0:
@@ -189,7 +195,8 @@ class ClarusXeroPaymentIn(models.AbstractModel):
                                     partner_type, entry, move.currency_id,
                                     entry.reference or move.display_name,
                                     open_lines[:1].account_id)
-        self._reconcile_amount(payment.move_id, move, float(entry.amount))
+        self.env["clarus.xero.reconcile"]._reconcile_amount(payment.move_id, move,
+                                                            float(entry.amount))
         move.with_context(**{SYNC_CONTEXT_KEY: True}).matched_payment_ids += payment
         self._new_link(connection, payment, move, entry.amount, entry.xero_id, "payment")
         text = self.env._("Payment of %(amount)s made in Xero on %(date)s registered as "
@@ -237,7 +244,7 @@ class ClarusXeroPaymentIn(models.AbstractModel):
             ("payment_id", "=", payment.id), ("state", "=", "active"),
             ("id", "!=", link.id), ("move_id", "!=", False)]) if payment else link.browse()
         if payment and move and others:
-            self._partials_between(payment.move_id, move).unlink()
+            self.env["clarus.xero.reconcile"]._partials_between(payment.move_id, move).unlink()
         elif payment and payment.state != "canceled":
             payment.move_id.line_ids.with_context(**sync).remove_move_reconcile()
             payment.action_cancel()
@@ -323,17 +330,17 @@ class ClarusXeroPaymentIn(models.AbstractModel):
         """Reconcile ``source`` (a credit note or an overpayment's entry) with ``move``
         until Odoo holds what Xero applied. An allocation Odoo made itself and Xero does
         not hold yet is left for the push to send."""
-        reconciled = self._reconciled_between(source, move)
+        reconciled = self.env["clarus.xero.reconcile"]._reconciled_between(source, move)
         delta = settlement.to_reconcile(amount, reconciled)
         link = self._links(connection, [("xero_payment_id", "=", xero_id),
                                         ("move_id", "=", move.id), ("kind", "=", kind)])
         if delta == 0 or (delta < 0 and link.origin != "xero"):
             return ""
         if delta < 0:
-            self._partials_between(source, move).unlink()
+            self.env["clarus.xero.reconcile"]._partials_between(source, move).unlink()
             delta = settlement.money(amount)
         if delta > 0:
-            self._reconcile_amount(source, move, float(delta))
+            self.env["clarus.xero.reconcile"]._reconcile_amount(source, move, float(delta))
         if link:
             link.write({"amount": float(amount),
                         "state": "active" if settlement.money(amount) > 0 else "deleted"})
@@ -398,73 +405,6 @@ class ClarusXeroPaymentIn(models.AbstractModel):
             return settlement.bank_account_of(transaction)
         return None, None
 
-    # ------------------------------------------------------------ reconciliation
-
-    def _settled_lines(self, move):
-        return move.line_ids.filtered(
-            lambda line: line.account_type in SETTLED_ACCOUNT_TYPES and not line.reconciled)
-
-    def _partials_between(self, move_a, move_b):
-        lines = move_a.line_ids.filtered(lambda line: line.account_type in SETTLED_ACCOUNT_TYPES)
-        partials = lines.matched_debit_ids | lines.matched_credit_ids
-        return partials.filtered(lambda p: move_b in (p.debit_move_id.move_id
-                                                      | p.credit_move_id.move_id))
-
-    def _reconciled_between(self, move_a, move_b):
-        """What Odoo has reconciled between two documents, in their currency."""
-        return sum(self._partials_between(move_a, move_b).mapped("debit_amount_currency"))
-
-    def _reconcile_amount(self, source, move, amount):
-        """Reconcile exactly ``amount`` (document currency) of ``source`` with ``move``.
-
-        Odoo's ``reconcile`` settles as much as both sides have open; when that is more
-        than Xero applied (part of a credit note or an overpayment), partials of the
-        exact amount are made instead, oldest due line first."""
-        currency = move.currency_id
-        lines = self._settled_lines(source) | self._settled_lines(move)
-        account = self._settled_lines(move)[:1].account_id
-        lines = lines.filtered(lambda line: line.account_id == account)
-        debits = lines.filtered(lambda line: line.amount_residual_currency > 0)
-        credits = lines.filtered(lambda line: line.amount_residual_currency < 0)
-        open_amount = min(sum(debits.mapped("amount_residual_currency")),
-                          -sum(credits.mapped("amount_residual_currency")))
-        if float_compare(amount, open_amount, precision_rounding=currency.rounding) > 0:
-            raise UserError(self.env._(
-                "Xero applied %(amount)s of %(what)s to %(doc)s, but Odoo has only "
-                "%(open)s open between them: check what else was reconciled with them.",
-                amount=self._amount(move, amount), what=source.display_name,
-                doc=move.display_name, open=self._amount(move, open_amount)))
-        sync = self.with_context(**{SYNC_CONTEXT_KEY: True}).env
-        if float_compare(amount, open_amount, precision_rounding=currency.rounding) == 0:
-            lines.with_env(sync).reconcile()
-            return
-        self._exact_partials(debits.sorted("date_maturity"), credits.sorted("date_maturity"),
-                             amount, currency)
-
-    def _exact_partials(self, debits, credits, amount, currency):
-        values, debit_left, credit_left = [], {}, {}
-        for debit in debits:
-            for credit in credits:
-                left_d = debit_left.setdefault(debit, debit.amount_residual_currency)
-                left_c = credit_left.setdefault(credit, -credit.amount_residual_currency)
-                part = currency.round(min(amount, left_d, left_c))
-                if part <= 0:
-                    continue
-                values.append({
-                    "debit_move_id": debit.id, "credit_move_id": credit.id,
-                    "amount": debit.company_currency_id.round(
-                        part * debit.amount_residual / debit.amount_residual_currency),
-                    "debit_amount_currency": part, "credit_amount_currency": part,
-                })
-                debit_left[debit] -= part
-                credit_left[credit] -= part
-                amount = currency.round(amount - part)
-                if amount <= 0:
-                    return self.env["account.partial.reconcile"].create(values)
-        return self.env["account.partial.reconcile"].create(values)
-
-    # ------------------------------------------------------------ look-ups
-
     def _journal_for(self, connection, code, account_id, kind="payment"):
         """The Odoo journal mapped to a Xero bank account (kind "journal", read in
         reverse); an overpayment whose bank account cannot be read takes the only mapped
@@ -494,54 +434,3 @@ class ClarusXeroPaymentIn(models.AbstractModel):
             "connection %(connection)s, add a mapping of kind \"Payment journal → Xero bank "
             "account\" from the journal that takes these payments to %(account)s.",
             account=name, connection=connection.display_name))
-
-    def _bound_record(self, connection, model, xero_id):
-        if not xero_id:
-            return self.env[model]
-        binding = self.env["clarus.xero.binding"].sudo().search([
-            ("connection_id", "=", connection.id), ("res_model", "=", model),
-            ("xero_id", "=", xero_id)], limit=1)
-        return self.env[model].browse(binding.res_id).exists() if binding else self.env[model]
-
-    def _bound_move(self, connection, ref):
-        ref = ref or {}
-        for key in ("InvoiceID", "CreditNoteID"):
-            move = self._bound_record(connection, "account.move", ref.get(key))
-            if move:
-                return move
-        return self.env["account.move"]
-
-    def _links(self, connection, domain):
-        return self.env["clarus.xero.payment.link"].search(
-            [("connection_id", "=", connection.id), *domain])
-
-    def _new_link(self, connection, payment, move, amount, xero_id, kind):
-        return self.env["clarus.xero.payment.link"].create({
-            "connection_id": connection.id, "payment_id": payment.id if payment else False,
-            "move_id": move.id if move else False, "amount": float(amount),
-            "xero_payment_id": xero_id, "origin": "xero", "kind": kind})
-
-    def _gateway(self, connection):
-        return connection._gateway(connection._push_pacer())
-
-    # ------------------------------------------------------------ helpers
-
-    def _as_sync(self, *records):
-        """This model and ``records`` in an environment flagged as the sync's own writes:
-        every record reached from them (payments, partials, links) carries the flag, so
-        nothing made or undone here is sent back to Xero."""
-        me = self.with_context(**{SYNC_CONTEXT_KEY: True})
-        return (me, *(record.with_env(me.env) for record in records))
-
-    def _skipped(self, move):
-        if not move.clarus_xero_no_import:
-            return ""
-        return self.env._("%(doc)s is marked \"Do not import from Xero\" (%(reason)s): skipped.",
-                          doc=move.display_name, reason=move.clarus_xero_no_import_reason)
-
-    def _mark_imported(self, move):
-        move.with_context(**{SYNC_CONTEXT_KEY: True}).sudo().write(
-            {"clarus_xero_last_import": fields.Datetime.now()})
-
-    def _amount(self, move, amount):
-        return format_amount(self.env, float(amount), move.currency_id)

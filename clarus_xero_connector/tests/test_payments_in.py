@@ -115,6 +115,19 @@ class TestPaymentsIn(XeroEmulatorCase):
         self.assertEqual(len(self.links(move)), 2)
         self.assert_residual_is_amount_due(move, element)
 
+    def test_a_pull_that_reads_payments_next_leaves_them_to_that_read(self):
+        move = self.sent()
+        payment_id = self.pay_in_xero(move, 70)
+        calls = self.calls_total()
+        element = self.read_from_xero(move)
+        self.assertEqual(self.PaymentIn.with_context(clarus_xero_payments_follow=True)
+                         ._apply_document(self.connection, "invoice", element, move), "")
+        self.assertEqual(self.calls_total(), calls + 1, "only the document was read")
+        self.assertFalse(self.links(move))
+        payment = self.call("get_payment", payment_id)["Payments"][0]
+        self.assertIn("registered", self.PaymentIn._apply_payment(self.connection, payment))
+        self.assert_residual_is_amount_due(move)
+
     def test_applying_twice_changes_nothing(self):
         move = self.sent()
         self.pay_in_xero(move, 50)
