@@ -5,13 +5,14 @@ import uuid
 from datetime import date, timedelta
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import XeroEmulatorCase
 
 
-@tagged("post_install", "-at_install")
-class TestImports(XeroEmulatorCase):
+class ImportCase(XeroEmulatorCase):
+    """Partners and products as Odoo has them, and Xero's contacts and items to import."""
+
     def setUp(self):
         super().setUp()
         Partner = self.env["res.partner"]
@@ -91,6 +92,10 @@ class TestImports(XeroEmulatorCase):
         wizard.action_confirm()
         return wizard
 
+
+
+@tagged("post_install", "-at_install")
+class TestImports(ImportCase):
     # ---------------------------------------------------------------- preview
 
     def test_preview_matches_by_email_tax_number_code_and_name_and_says_why(self):
@@ -302,3 +307,18 @@ class TestImports(XeroEmulatorCase):
                          .clarus_xero_branding_theme_id)
         self.assertNotIn(self.themes()["Special Projects"].xero_id,
                          au_themes.mapped("xero_id"))
+
+
+@tagged("post_install", "-at_install")
+class TestImportsUi(ImportCase, HttpCase):
+    """The import in a real browser: preview, confirm, results (skipped without Chromium)."""
+
+    def test_preview_and_confirm_in_the_browser(self):
+        self.seed_xero()
+        self.start_tour(
+            "/odoo/action-clarus_xero_connector.clarus_xero_connection_action/"
+            f"{self.connection.id}", "clarus_xero_import_preview", login=self.env.user.login)
+        echo = self.partners_named("Kestrel Echo Ltd")
+        self.assertEqual(len(echo), 1)
+        self.assertEqual(self.binding(echo).xero_id, self.contact_ids["Kestrel Echo Ltd"])
+        self.assertFalse(self.binding(self.cobalt_a) | self.binding(self.cobalt_b))
