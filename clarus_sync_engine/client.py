@@ -30,7 +30,7 @@ from xero_python.api_client import ApiClient
 from xero_python.api_client.configuration import Configuration
 from xero_python.identity import IdentityApi
 
-from . import urls
+from . import inbound, urls
 from .contacts import name_key
 from .guards import parse_xero_date
 from .idempotency import derived_key
@@ -558,3 +558,31 @@ class XeroGateway:
         (``kind``), read in as few calls as the URL allows (``read_by_ids``)."""
         documents = self.read_by_ids(kind, tenant_id, ids)
         return {doc_id: list(doc.get("Payments") or []) for doc_id, doc in documents.items()}
+
+    # ------------------------------------------------------------ the pull
+
+    def read_changed(self, name, tenant_id, since=None, page=1, page_size=inbound.PAGE_SIZE):
+        """One page of collection ``name`` (``inbound.COLLECTIONS``) changed since
+        ``since``, oldest change first: ``(elements, pagination)``; ``pagination`` is
+        Xero's ``{"page", "pageSize", "pageCount", "itemCount"}`` or None."""
+        collection = inbound.COLLECTIONS[name]
+        data, _h, _s = self._call(self.accounting, collection.reader, tenant_id,
+                                  **inbound.reader_arguments(name, since, page, page_size))
+        data = data or {}
+        return list(data.get(collection.key) or []), data.get("pagination")
+
+    def read_collection_by_ids(self, name, tenant_id, ids):
+        """``{xero_id: raw element}`` of collection ``name`` by ID: ``read_by_ids`` for
+        invoices, credit notes and contacts; an ID ``where`` chain, cut to Xero's URL
+        limit, for payments, overpayments and prepayments."""
+        collection = inbound.COLLECTIONS[name]
+        if name in ("invoices", "credit_notes", "contacts"):
+            return self.read_by_ids(collection.apply_kind, tenant_id, ids)
+        ids = [i for i in dict.fromkeys(ids) if i]
+        if not ids:
+            return {}
+        clauses = [urls.guid_clause(collection.id_field, i) for i in ids]
+        elements = self._chunked_get(collection.reader, tenant_id, collection.key, "where",
+                                     clauses, urls.or_join)
+        return {e[collection.id_field]: e for e in elements
+                if e.get(collection.id_field) in ids}
