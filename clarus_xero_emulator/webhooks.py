@@ -18,6 +18,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import random
 import string
@@ -242,7 +243,7 @@ def _post(url, body, signature):
             return resp.status
     except urllib.error.HTTPError as exc:
         return exc.code
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         return "no answer: %s" % reason
 
