@@ -3,10 +3,10 @@ from odoo import fields, models
 from .account_move import SALES_TYPES
 
 
-class ClarusXeroConnection(models.Model):  # pylint: disable=consider-merging-classes-inherited
+class ClarusXeroConnection(models.Model):
     """The connection's one-time imports and its default branding theme."""
 
-    _inherit = "clarus.xero.connection"
+    _inherit = "clarus.xero.connection"  # pylint: disable=consider-merging-classes-inherited
 
     branding_theme_id = fields.Many2one(
         "clarus.xero.reference", "Default branding theme", ondelete="set null",

@@ -1,10 +1,10 @@
 from odoo import fields, models
 
 
-class ResPartner(models.Model):  # pylint: disable=consider-merging-classes-inherited
+class ResPartner(models.Model):
     """A customer's own Xero branding theme."""
 
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     # Per company: each company talks to its own Xero organisation, with its own themes.
     clarus_xero_branding_theme_id = fields.Many2one(
