@@ -626,9 +626,11 @@ class ClarusXeroPush(models.AbstractModel):
                 job._fail(states.VALIDATION, problem)
             elif result.ok:
                 done.append((job, result))
-            elif result.conflict:
+            elif result.conflict and not json.loads(job.payload or "{}").get("ContactID"):
                 # Someone created a contact with this name or code between our look-up
                 # and the PUT: the next attempt looks it up again, then binds or renames.
+                # (An update of a contact Xero holds is never renamed: it fails below with
+                # Xero's reason, for a person to rename one of the two.)
                 job._retry_later(states.TRANSIENT, self.env._(
                     "Xero already holds a contact with this %(what)s (%(errors)s); it will "
                     "be matched or given a distinct name on the next attempt.",
@@ -674,6 +676,9 @@ class ClarusXeroPush(models.AbstractModel):
             Binding._bind_many(ctx["connection"], [
                 (row["record"], row["xero_id"], row["number"], row["status"])
                 for row in answered])
+            if kind in ("contact", "item"):
+                # What Xero now holds: an edit that changes none of it is not sent.
+                Binding._store_sent(ctx, kind, [row["record"] for row in answered])
             if kind in ("contact", "item"):
                 # What Xero now holds: an edit that changes none of it is not sent.
                 Binding._store_sent(ctx, kind, [row["record"] for row in answered])

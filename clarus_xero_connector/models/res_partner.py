@@ -81,8 +81,24 @@ class ResPartner(models.Model):
         result = super().write(vals)
         if CONTACT_SOURCE_FIELDS.intersection(vals) and not self.env.context.get(
                 SYNC_CONTEXT_KEY):
+            self._clarus_xero_refresh_conflicts()
             self._clarus_xero_queue_updates()
         return result
+
+    def _clarus_xero_refresh_conflicts(self):
+        """Open conflicts show Odoo's value as it is now; one Odoo now agrees on with
+        Xero is closed (nothing is left to decide)."""
+        conflicts = self.env["clarus.xero.conflict"].sudo().search([
+            ("partner_id", "in", self.commercial_partner_id.ids), ("state", "=", "open")])
+        for partner, partner_conflicts in conflicts.grouped("partner_id").items():
+            odoo = updates.contact_values(partner._clarus_xero_current_element())
+            for conflict in partner_conflicts:
+                value = odoo[conflict.field]
+                if updates.same_value(value, conflict.xero_data):
+                    conflict.write({"state": "agreed", "resolved_by_id": self.env.uid,
+                                    "resolved_at": fields.Datetime.now()})
+                else:
+                    conflict.odoo_value = updates.display(conflict.field, value)
 
     def _clarus_xero_queue_updates(self):
         """Queue an update of the contacts Xero holds for these partners, one per

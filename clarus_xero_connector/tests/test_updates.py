@@ -100,6 +100,17 @@ class TestUpdates(XeroEmulatorCase):
         self.assertFalse([c for c in self.xero_documents("Contacts")
                           if c["Name"] == "Kauri Timber Ltd"])
 
+    def test_rename_to_a_name_xero_gives_another_contact_fails_at_once(self):
+        gateway = self.connection._gateway()
+        gateway._call(gateway.accounting, "create_contacts", self.connection.tenant_id,
+                      {"Contacts": [{"Name": "Totara Farms"}]})
+        self.partner.name = "Totara Farms"
+        job = self.pending_contact_jobs()
+        self.push()
+        self.assertEqual(job.state, "failed", "an update is never renamed nor retried blindly")
+        self.assertIn("already assigned to another contact", job.error_message)
+        self.assertEqual(self.xero_contact()["Name"], "Kauri Timber Ltd")
+
     def test_cleared_field_is_cleared_in_xero(self):
         self.partner.phone = False
         self.push()
@@ -249,6 +260,14 @@ class TestUpdates(XeroEmulatorCase):
         self.assertEqual(self.partner.clarus_xero_conflict_count, 0)
         # The next read of the contact finds nothing new to apply.
         self.assertEqual(self.apply(self.read_contact()), "")
+
+    def test_editing_odoo_to_xeros_value_settles_the_conflict(self):
+        conflict = self.make_conflict()
+        self.partner.phone = "+64 9 555 0133"
+        self.assertEqual(conflict.odoo_value, "+64 9 555 0133", "Odoo's value as it is now")
+        self.partner.phone = "+64 9 555 0222"
+        self.assertEqual(conflict.state, "agreed")
+        self.assertEqual(self.partner.clarus_xero_conflict_count, 0)
 
     def test_take_xeros_value_writes_the_partner(self):
         conflict = self.make_conflict()
