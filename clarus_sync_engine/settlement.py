@@ -33,10 +33,12 @@ ZERO = round_money(0)
 Entry = namedtuple("Entry", "kind xero_id amount date reference account_code account_id")
 
 # A link Odoo already holds for one document: ``origin`` "odoo" or "xero", ``state``
-# "active" or "deleted", ``created`` a naive UTC datetime.
-Link = namedtuple("Link", "xero_id origin state created")
+# "active" or "deleted", ``created`` a naive UTC datetime, ``amount`` what it pays. An
+# Odoo payment whose send has no answer yet has no ``xero_id``.
+Link = namedtuple("Link", "xero_id origin state created amount", defaults=(None,))
 
-PaymentPlan = namedtuple("PaymentPlan", "register cancel")
+# ``held``: new Xero payments that may be Odoo's own payment whose answer is still to come.
+PaymentPlan = namedtuple("PaymentPlan", "register cancel held", defaults=((),))
 
 # Xero document type -> (Odoo payment_type, partner_type) of a payment on it.
 PAYMENT_DIRECTIONS = {
@@ -169,22 +171,34 @@ def plan_payments(element, links):
     ``cancel``: the Xero IDs of active links whose payment Xero no longer lists. A link
     made after Xero last changed the document is kept: the document was read before
     that payment reached Xero, and a stale read must never cancel a real payment.
+    ``held``: new payments of the same amount as a payment Odoo sent whose Xero ID is
+    not known yet (a send under way, or whose answer was lost): that is most likely
+    Odoo's own, and registering it again would pay the document twice. The push binds
+    it; the next read settles the rest.
     """
     listed = [e for e in document_entries(element) if e.kind == "payment"]
-    known = {link.xero_id for link in links}
-    register, seen = [], set()
+    known = {link.xero_id for link in links if link.xero_id}
+    pending = [money(link.amount) for link in links
+               if not link.xero_id and link.origin == "odoo" and link.state == "active"
+               and link.amount is not None]
+    register, held, seen = [], [], set()
     for entry in listed:
-        if entry.xero_id not in known and entry.xero_id not in seen and entry.amount > 0:
+        if entry.xero_id in known or entry.xero_id in seen or entry.amount <= 0:
+            continue
+        seen.add(entry.xero_id)
+        if entry.amount in pending:
+            pending.remove(entry.amount)
+            held.append(entry)
+        else:
             register.append(entry)
-            seen.add(entry.xero_id)
     listed_ids = {e.xero_id for e in listed}
     updated = xero_moment(element.get("UpdatedDateUTC"))
     cancel = [
         link.xero_id for link in links
-        if link.state == "active" and link.xero_id not in listed_ids
+        if link.xero_id and link.state == "active" and link.xero_id not in listed_ids
         and (updated is None or link.created is None or link.created <= updated)
     ]
-    return PaymentPlan(register, sorted(set(cancel)))
+    return PaymentPlan(register, sorted(set(cancel)), held)
 
 
 def to_reconcile(xero_applied, odoo_reconciled):

@@ -70,9 +70,19 @@ class ClarusXeroPaymentIn(models.AbstractModel):
             return skipped
         if self._links(connection, [("xero_payment_id", "=", entry.xero_id)]):
             return ""
+        _links, plan = self._payment_plan(connection, {"Payments": [element]}, move)
+        if plan.held:
+            return self._held_text(move, entry)
         text = self._register_xero_payment(connection, move, entry)
         self._mark_imported(move)
         return text
+
+    def _held_text(self, move, entry):
+        return self.env._(
+            "Xero payment %(ref)s of %(amount)s on %(doc)s is left for now: it may be the "
+            "payment Odoo sent whose answer has not come back yet.",
+            ref=entry.reference or entry.xero_id, amount=self._amount(move, entry.amount),
+            doc=move.display_name)
 
     @api.model
     def _apply_prepayment(self, connection, kind, element):
@@ -142,14 +152,20 @@ class ClarusXeroPaymentIn(models.AbstractModel):
 
     # ------------------------------------------------------------ payments
 
-    def _apply_listed_payments(self, connection, element, move):
+    def _payment_plan(self, connection, element, move):
+        """``(links, settlement.PaymentPlan)`` of the payments Xero lists on ``move``."""
         links = self._links(connection, [("move_id", "=", move.id),
                                          ("kind", "=", "payment")])
-        plan = settlement.plan_payments(element, [
-            settlement.Link(link.xero_payment_id, link.origin, link.state, link.create_date)
+        return links, settlement.plan_payments(element, [
+            settlement.Link(link.xero_payment_id or None, link.origin, link.state,
+                            link.create_date, link.amount)
             for link in links])
+
+    def _apply_listed_payments(self, connection, element, move):
+        links, plan = self._payment_plan(connection, element, move)
         done = [self._cancel_link(link) for link in links
                 if link.state == "active" and link.xero_payment_id in plan.cancel]
+        done += [self._held_text(move, entry) for entry in plan.held]
         entries = plan.register
         if self.env.context.get(PAYMENTS_FOLLOW_KEY):
             entries = [e for e in entries if e.account_code or e.account_id]

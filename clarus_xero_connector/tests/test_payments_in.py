@@ -160,6 +160,24 @@ class TestPaymentsIn(XeroEmulatorCase):
         self.assertEqual(len(self.links(move)), 1)
         self.assert_residual_is_amount_due(move, element)
 
+    def test_a_payment_odoo_is_still_sending_is_not_registered_twice(self):
+        move = self.sent()
+        own = self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids, clarus_xero_sync_write=True,
+        ).create({"amount": 40, "journal_id": self.bank.id})._create_payments()
+        # Sent, but Xero's answer was lost: the link has no Xero ID yet.
+        self.env["clarus.xero.payment.link"].create({
+            "connection_id": self.connection.id, "payment_id": own.id, "move_id": move.id,
+            "amount": 40, "origin": "odoo"})
+        payment_id = self.pay_in_xero(move, 40)
+        text, element = self.apply(move)
+        self.assertIn("left for now", text)
+        self.assertEqual(len(self.links(move)), 1)
+        payment = self.call("get_payment", payment_id)["Payments"][0]
+        self.assertIn("left for now", self.PaymentIn._apply_payment(self.connection, payment))
+        self.assertEqual(len(self.links(move)), 1)
+        self.assert_residual_is_amount_due(move, element)
+
     def test_payment_read_from_payments_endpoint_is_registered(self):
         move = self.sent()
         payment_id = self.pay_in_xero(move, 30)

@@ -49,7 +49,7 @@ def test_a_payment_odoo_sent_or_already_applied_is_not_applied_again():
 def test_a_deleted_link_is_never_registered_again():
     plan = settlement.plan_payments(invoice([payment("p1", 50)]),
                                     [Link("p1", "xero", "deleted", EARLY)])
-    assert plan == settlement.PaymentPlan([], [])
+    assert plan == settlement.PaymentPlan([], [], [])
 
 
 def test_a_payment_gone_from_the_list_is_cancelled_from_either_side():
@@ -63,6 +63,22 @@ def test_a_stale_read_never_cancels_a_payment_linked_after_it():
     # Odoo sent p2 after Xero last changed the document: the read predates it.
     links = [Link("p2", "odoo", "active", LATE)]
     assert settlement.plan_payments(invoice([]), links).cancel == []
+
+
+def test_a_payment_odoo_is_still_sending_is_held_not_registered_again():
+    # Odoo sent 40.00 and the answer was lost: the link has no Xero ID yet.
+    links = [Link(None, "odoo", "active", EARLY, 40.0)]
+    plan = settlement.plan_payments(invoice([payment("x1", 40), payment("x2", 15)]), links)
+    assert [e.xero_id for e in plan.held] == ["x1"]
+    assert [e.xero_id for e in plan.register] == ["x2"]
+    assert plan.cancel == [], "a link without a Xero ID is never cancelled from a list"
+
+
+def test_one_pending_send_holds_one_payment_only():
+    links = [Link(None, "odoo", "active", EARLY, 40.0)]
+    plan = settlement.plan_payments(invoice([payment("x1", 40), payment("x2", 40)]), links)
+    assert [e.xero_id for e in plan.held] == ["x1"]
+    assert [e.xero_id for e in plan.register] == ["x2"]
 
 
 def test_a_payment_listed_twice_is_registered_once_and_zero_amounts_never():
