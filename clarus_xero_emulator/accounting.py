@@ -48,6 +48,7 @@ for _coll, _id in (("Overpayments", "OverpaymentID"), ("Prepayments", "Prepaymen
     ]
 
 ROUTES += [
+    ("GET", "/Contacts/{ContactID}/History", parties.get_contact_history),
     ("GET", "/BankTransactions", credits.list_bank_transactions),
     ("GET", "/BankTransactions/{BankTransactionID}", credits.get_bank_transaction),
 ]

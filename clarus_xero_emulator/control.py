@@ -222,6 +222,10 @@ def _merge_contacts(store, query, body):
         source.update(ContactStatus="ARCHIVED", MergedToContactID=target["ContactID"])
         touch(ctx, source)
         touch(ctx, target)
+        org.add_history("Contacts", source["ContactID"], "Merged",
+                        "Merged into %s" % target["Name"], ctx.now)
+        org.add_history("Contacts", target["ContactID"], "Merged",
+                        "%s merged into this contact" % source["Name"], ctx.now)
         return 200, {"contact_id": source["ContactID"], "merged_to": target["ContactID"],
                      "moved_documents": moved}
 

@@ -96,7 +96,20 @@ def save_contact(ctx, el, existing=None, upsert=False):
         if existing is None and el.get("Name"):
             existing = active_contact_named(ctx, str(el["Name"]))
     _validate_contact(ctx, el, existing)
-    return _apply_contact(ctx, el, existing)
+    created = existing is None
+    contact = _apply_contact(ctx, el, existing)
+    fields = sorted(k for k, v in el.items() if k not in CONTACT_READONLY and v is not None)
+    ctx.org.add_history("Contacts", contact["ContactID"], "Created" if created else "Updated",
+                        "Contact %s %s: %s" % (contact["Name"], "created" if created
+                                               else "updated", ", ".join(fields)), ctx.now)
+    return contact
+
+
+def get_contact_history(ctx):
+    """GET /Contacts/{id}/History: creations, updates and merges, oldest first."""
+    rec = get_one(ctx, "Contacts", ctx.args[0])
+    records = [dict(h) for h in ctx.org.history.get(("Contacts", rec["ContactID"]), [])]
+    return envelope(ctx, "HistoryRecords", records)
 
 
 def get_contacts(ctx):

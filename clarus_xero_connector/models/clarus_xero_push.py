@@ -679,9 +679,6 @@ class ClarusXeroPush(models.AbstractModel):
             if kind in ("contact", "item"):
                 # What Xero now holds: an edit that changes none of it is not sent.
                 Binding._store_sent(ctx, kind, [row["record"] for row in answered])
-            if kind in ("contact", "item"):
-                # What Xero now holds: an edit that changes none of it is not sent.
-                Binding._store_sent(ctx, kind, [row["record"] for row in answered])
         self.env["clarus.xero.job"].union(*[row["job"] for row in rows])._move_to(
             states.DONE, done_at=now, outcome_unknown=False, error_category=False,
             error_message=False, error_hint=False)

@@ -173,6 +173,10 @@ def test_person_edits_a_contact_with_the_api_rules(sdk, emulator):
                  fields={"EmailAddress": "a@x.example; b@x.example"})
     assert err["messages"] == ["Email address must be valid."]
     assert sdk.acct.get_contact(sdk.nz, c.contact_id).contacts[0].name == "Acme Trading Ltd"
+    history = sdk.acct.get_contact_history(sdk.nz, c.contact_id).history_records
+    assert [h.changes for h in history] == ["Created", "Updated"]
+    assert history[1].details == ("Contact Acme Trading Ltd updated: Addresses, EmailAddress, "
+                                  "Name, Phones, TaxNumber")
 
 
 # -- overpayments and prepayments --------------------------------------------------------------
@@ -455,6 +459,8 @@ def test_merge_contacts_sends_contact_events_and_moves_dates(sdk, emulator, rece
     assert merged.contact_status == "ARCHIVED" and updated(merged) > updated(a)
     moved = sdk.acct.get_invoice(sdk.nz, inv.invoice_id).invoices[0]
     assert moved.contact.contact_id == b.contact_id and updated(moved) > updated(inv)
+    history = sdk.acct.get_contact_history(sdk.nz, a.contact_id).history_records
+    assert [(h.changes, h.details) for h in history][-1] == ("Merged", "Merged into Merge Into")
 
 
 # -- UpdatedDateUTC, If-Modified-Since and paging on every kind ---------------------------------
