@@ -70,6 +70,15 @@ for warehouse in env["stock.warehouse"].search([("company_id", "=", company.id)]
                                       ("warehouse_id", "=", warehouse.id)]):
         Mapping.create({"connection_id": conn.id, "kind": "tracking",
                         "warehouse_id": warehouse.id, "xero_reference_id": option.id})
+# Payments registered in the demo go to Xero's first bank account.
+bank = Reference.search([("connection_id", "=", conn.id), ("kind", "=", "account"),
+                         ("category", "=", "BANK")], limit=1)
+for journal in env["account.journal"].search([  # noqa: F821
+        ("company_id", "=", company.id), ("type", "in", ("bank", "cash"))]):
+    if bank and not Mapping.search([("connection_id", "=", conn.id),
+                                    ("journal_id", "=", journal.id)]):
+        Mapping.create({"connection_id": conn.id, "kind": "journal",
+                        "journal_id": journal.id, "xero_reference_id": bank.id})
 env.cr.commit()  # noqa: F821 - the demo keeps what it set up even if the push below fails
 
 queued = conn.action_queue_posted_invoices()
