@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from ..models.clarus_xero_job import SYNC_CONTEXT_KEY
 from .common import XeroEmulatorCase
@@ -385,6 +385,22 @@ class TestPaymentsOut(XeroEmulatorCase):
         deletions = [w for w in self.payment_writes() if w["method"] == "POST"]
         self.assertEqual(len(deletions), 1, "found deleted in Xero, not deleted again")
         self.assert_due_matches(move)
+
+    def test_a_billing_user_registers_a_payment_that_goes_and_sees_it(self):
+        move = self.sent_invoice()
+        biller = new_test_user(self.env, login="clarus-biller",
+                               groups="account.group_account_invoice",
+                               company_id=self.env.company.id)
+        wizard = self.env["account.payment.register"].with_user(biller).with_context(
+            active_model="account.move", active_ids=move.ids).create({
+                "journal_id": self.bank.id, "payment_date": self.today})
+        payment = wizard._create_payments()
+        self.assertEqual(payment.clarus_xero_payment_state, "queued")
+        self.push()
+        payment.invalidate_recordset()
+        self.assertEqual(payment.clarus_xero_payment_state, "sent")
+        self.assertEqual(payment.clarus_xero_link_ids.sync_state, "sent")
+        self.assertEqual(len(self.xero_payments()), 1)
 
     def test_send_payments_off_queues_nothing(self):
         self.connection.send_payments = False
