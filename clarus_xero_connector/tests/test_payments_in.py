@@ -234,6 +234,38 @@ class TestPaymentsIn(XeroEmulatorCase):
         self.assert_residual_is_amount_due(move)
         self.assertEqual(self.PaymentIn._apply_payment(self.connection, element), "")
 
+    def test_odoo_payment_deleted_in_xero_is_cancelled_here_and_not_sent_again(self):
+        move = self.sent()
+        own = self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids, clarus_xero_sync_write=True,
+        ).create({"amount": 60, "journal_id": self.bank.id})._create_payments()
+        # As the payment sync leaves it once Xero answered: Odoo's payment, in Xero.
+        payment_id = self.pay_in_xero(move, 60)
+        self.env["clarus.xero.payment.link"].create({
+            "connection_id": self.connection.id, "payment_id": own.id, "move_id": move.id,
+            "amount": 60, "xero_payment_id": payment_id, "origin": "odoo"})
+        self.call("delete_payment", payment_id, {"Status": "DELETED"})
+        text, element = self.apply(move)
+        self.assertIn("deleted or reversed in Xero", text)
+        self.assertEqual(own.state, "canceled")
+        self.assertEqual(self.links(move).state, "deleted")
+        self.assert_residual_is_amount_due(move, element)
+        self.assertFalse(self.env["clarus.xero.job"].search(
+            [("kind", "like", "payment"), ("direction", "=", "export")]),
+            "what Xero deleted is not deleted there again")
+
+    def test_no_loop_over_three_pull_and_push_cycles(self):
+        move = self.sent()
+        self.pay_in_xero(move, 90)
+        for _cycle in range(3):
+            self.apply(move)
+            self.push()
+        self.assertEqual(len([p for p in self.xero_documents("Payments")
+                              if p["Status"] == "AUTHORISED"]), 1)
+        self.assertEqual(len(self.links(move)), 1)
+        self.assertEqual(len(self.links(move).payment_id), 1)
+        self.assert_residual_is_amount_due(move)
+
     def test_payment_into_an_unmapped_bank_account_fails_naming_it(self):
         move = self.sent()
         self.pay_in_xero(move, 20, code="091")
