@@ -36,3 +36,12 @@ class ClarusXeroConnection(models.Model):
             ("state", "in", list(states.BLOCKING_STATES))]).mapped("res_id")
         held = set(bound) | set(queued)
         return moves.filtered(lambda m: m.id in held)
+
+    def action_queue_posted_invoices(self):
+        """The backlog's documents take their payments registered in Odoo with them: each
+        payment waits for its document, then goes (when this connection sends payments)."""
+        backlog = self.env["account.move"]._clarus_xero_backlog(self)
+        result = super().action_queue_posted_invoices()
+        if self.send_payments:
+            backlog._get_reconciled_payments()._clarus_xero_sync_links()
+        return result

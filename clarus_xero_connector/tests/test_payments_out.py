@@ -402,6 +402,20 @@ class TestPaymentsOut(XeroEmulatorCase):
         self.assertEqual(payment.clarus_xero_link_ids.sync_state, "sent")
         self.assertEqual(len(self.xero_payments()), 1)
 
+    def test_the_backlog_takes_its_payments_along(self):
+        # Invoiced and paid before the company was connected.
+        self.connection.active = False
+        move = self.make_invoice()
+        payment = self.pay(move, amount=100.0)
+        self.assertFalse(payment.clarus_xero_link_ids)
+        self.connection.active = True
+        self.connection.action_queue_posted_invoices()
+        self.assertEqual(len(payment.clarus_xero_link_ids), 1)
+        self.push()
+        self.assertEqual(self.jobs_for(move, "invoice").state, "done")
+        self.assertEqual(Decimal(str(self.xero_payments()[0]["Amount"])), Decimal("100.00"))
+        self.assert_due_matches(move)
+
     def test_send_payments_off_queues_nothing(self):
         self.connection.send_payments = False
         move = self.sent_invoice()
