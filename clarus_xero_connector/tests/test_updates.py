@@ -10,6 +10,7 @@ from odoo.tests import tagged
 
 from ..models.clarus_xero_job import SYNC_CONTEXT_KEY
 from .common import XeroEmulatorCase
+from .test_costs import CONNECTOR_TABLES, queries_on
 
 
 @tagged("post_install", "-at_install")
@@ -146,6 +147,32 @@ class TestUpdates(XeroEmulatorCase):
         self.assertFalse(self.writes_to("Contacts", since))
         self.assertEqual(job.state, "done")
         self.assertIn("already holds", job.response_summary or "")
+
+    def test_edits_cost_no_connector_query_unless_xero_holds_the_field(self):
+        self.env.flush_all()
+        with queries_on(CONNECTOR_TABLES) as seen:
+            self.partner.write({"website": "https://kauri.test", "comment": "Pays on time"})
+            self.product_a.write({"barcode": "9400000000024"})
+            self.env.flush_all()
+        self.assertEqual(seen, [])
+
+    def test_editing_many_partners_queues_their_updates_in_one_statement(self):
+        partners = self.env["res.partner"].create([
+            {"name": f"Customer {index}", "ref": f"CUST-{index}"} for index in range(6)])
+        self.env["clarus.xero.binding"].create([
+            {"connection_id": self.connection.id, "tenant_id": self.connection.tenant_id,
+             "res_model": "res.partner", "res_id": partner.id,
+             "xero_id": f"00000000-0000-0000-0000-00000000000{index}"}
+            for index, partner in enumerate(partners)])
+        self.env.flush_all()
+        with queries_on(("clarus_xero_job",)) as seen:
+            partners.write({"phone": "+64 9 555 0150"})
+            self.env.flush_all()
+        inserts = [query for query in seen if "INSERT INTO clarus_xero_job" in query]
+        self.assertEqual(len(inserts), 1, inserts)
+        jobs = self.env["clarus.xero.job"].search([("res_model", "=", "res.partner"),
+                                                   ("res_id", "in", partners.ids)])
+        self.assertEqual(len(jobs), 6)
 
     def test_do_not_sync_partner_queues_no_update(self):
         self.partner.write({"clarus_xero_no_sync": True,
