@@ -29,6 +29,7 @@
         "views/clarus_xero_payment_views.xml",
         "views/clarus_xero_conflict_views.xml",
         "views/clarus_xero_connection_contacts_views.xml",
+        "views/clarus_xero_pull_views.xml",
         "views/clarus_xero_menus.xml",
     ],
     "assets": {

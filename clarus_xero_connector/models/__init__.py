@@ -38,3 +38,6 @@ from . import clarus_xero_document_payment
 from . import clarus_xero_inbound_mixin
 from . import clarus_xero_reconcile
 from . import clarus_xero_payment_in
+# The pull applies what Xero changed through the inbound models above.
+from . import clarus_xero_connection_pull
+from . import clarus_xero_pull

@@ -1,7 +1,7 @@
 """Each organisation's work on Odoo's own cron workers, one organisation at a time.
 
 Every connected connection has its own scheduled actions, one per kind of work (``WORK``:
-push, webhook read-back, keep-alive; the pull joins as one more row). Odoo's cron
+push, webhook read-back, keep-alive, pull). Odoo's cron
 threads, in every Odoo server on the database, take ready actions one at a time with
 ``FOR NO KEY UPDATE SKIP LOCKED``, so twenty organisations are worked on by as many
 threads as the servers run. Around every piece of work sits the organisation lock:
@@ -29,6 +29,8 @@ WORK = {
     "push": Work("push the export queue", 5, "minutes", 5, "_work_push"),
     "webhooks": Work("read back webhook events", 15, "minutes", 10, "_work_webhooks"),
     "keep_alive": Work("keep the connection alive", 1, "days", 20, "_work_keep_alive"),
+    # Every 2 hours unless the connection says otherwise (``pull_interval_hours``).
+    "pull": Work("pull changes from Xero", 2, "hours", 15, "_work_pull"),
 }
 # First key of the two-key advisory lock (the connection id is the second): "XRO".
 LOCK_NAMESPACE = 0x58524F
@@ -227,6 +229,9 @@ class ClarusXeroConnection(models.Model):  # pylint: disable=consider-merging-cl
 
     def _work_webhooks(self, commit):
         self.env["clarus.xero.webhook.event"]._process_connection(self, commit)
+
+    def _work_pull(self, commit):
+        self.env["clarus.xero.pull"]._run_scheduled(self, commit)
 
     def _work_keep_alive(self, commit):  # noqa: ARG002 - the refresh commits on its own
         if self.last_refresh_at and self.last_refresh_at > fields.Datetime.now() - \

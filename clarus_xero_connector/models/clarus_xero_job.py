@@ -17,6 +17,12 @@ KIND_SELECTION = [
     ("history", "History note"),
     ("payment", "Payment"),
     ("payment_delete", "Payment deletion"),
+    ("import_invoice", "Invoice from Xero"),
+    ("import_credit_note", "Credit note from Xero"),
+    ("import_payment", "Payment from Xero"),
+    ("import_overpayment", "Overpayment from Xero"),
+    ("import_prepayment", "Prepayment from Xero"),
+    ("import_contact", "Contact from Xero"),
 ]
 STATE_SELECTION = [
     (states.PENDING, "Pending"),

@@ -1,29 +1,23 @@
 from odoo import api, fields, models
 
-from clarus_sync_engine import retry, webhooks
+from clarus_sync_engine import webhooks
 
-from .clarus_xero_connection import XERO_CALL_ERRORS
-
-# Xero event category -> (Odoo model bound to it, binding kind read back).
-CATEGORY_MODELS = {
-    "INVOICE": "account.move",
-    "CREDITNOTE": "account.move",
-    "CONTACT": "res.partner",
-}
-# Xero event category -> (engine kind read back by ID, status field of the answer).
-READERS = {
-    "INVOICE": ("invoice", "Status"),
-    "CREDITNOTE": ("credit_note", "Status"),
-    "CONTACT": ("contact", "ContactStatus"),
+# Xero event category -> (Odoo model bound to it, import job it queues).
+CATEGORIES = {
+    "INVOICE": ("account.move", "import_invoice"),
+    "CREDITNOTE": ("account.move", "import_credit_note"),
+    "CONTACT": ("res.partner", "import_contact"),
 }
 
 
 class ClarusXeroWebhookEvent(models.Model):
     """A signed notification from Xero, stored once, then read back from Xero.
 
-    Xero delivers at least once and its events are thin: the event only says what
-    changed; the processing cron fetches the record's current status in one call per
-    category and updates what Odoo shows (for example, an invoice paid in Xero).
+    Xero delivers at least once and its events are thin: the event only says which
+    record changed. An event for a record Odoo holds queues that record's import job at
+    once; the connection's read-back reads the queued records by ID, one call per
+    collection, and applies them as the pull does (``clarus.xero.pull``). An event for
+    a record Odoo does not hold is marked "not ours".
     """
 
     _name = "clarus.xero.webhook.event"
@@ -42,6 +36,8 @@ class ClarusXeroWebhookEvent(models.Model):
         [("new", "New"), ("done", "Done"), ("ignored", "Not ours")], default="new", index=True
     )
     result = fields.Char()
+    job_id = fields.Many2one("clarus.xero.job", "Import job", ondelete="set null",
+                             readonly=True)
 
     _event_uniq = models.UniqueIndex("(connection_id, category, resource_id, event_date)")
 
@@ -68,59 +64,55 @@ class ClarusXeroWebhookEvent(models.Model):
                 [connection.id, connection.company_id.id, event.category, event.event_type,
                  event.resource_id, event.event_date or ""],
             )
+        self._queue_imports(connection, self.sudo().search(
+            [("connection_id", "=", connection.id), ("state", "=", "new"),
+             ("job_id", "=", False)]))
+        connection._schedule("webhooks")
         self.env.ref("clarus_xero_connector.ir_cron_clarus_xero_webhooks")._trigger()
         return True
+
+    def _queue_imports(self, connection, events):
+        """Events for records Odoo holds queue their import job (one pending job per
+        record, however many events); the others are marked "not ours"."""
+        Job = self.env["clarus.xero.job"].sudo()
+        for category, group in events.grouped("category").items():
+            if category not in CATEGORIES:
+                group.write({"state": "ignored", "result": self.env._("Not synced.")})
+                continue
+            model, kind = CATEGORIES[category]
+            bindings = self.env["clarus.xero.binding"].sudo().search([
+                ("connection_id", "=", connection.id), ("res_model", "=", model),
+                ("xero_id", "in", group.mapped("resource_id"))])
+            by_xero_id = {binding.xero_id: binding for binding in bindings}
+            records = self.env[model].sudo().browse(bindings.mapped("res_id")).exists()
+            for event in group:
+                binding = by_xero_id.get(event.resource_id)
+                if not binding or binding.res_id not in records.ids:
+                    event.write({"state": "ignored",
+                                 "result": self.env._("Not ours: Odoo holds no such record.")})
+                    continue
+                job = Job._enqueue(connection, records.browse(binding.res_id), kind)
+                job.xero_id = event.resource_id
+                event.job_id = job
 
     @api.model
     def _cron_process(self):
         cron = self.env["ir.cron"]
         self._process_all(commit=lambda processed=0: cron._commit_progress(processed))
 
-    @api.model
-    def _process_all(self, commit=None):
-        """Read back every connected organisation's new events. One organisation's
-        failure is recorded on its connection and never stops the others; ``commit``
-        (the cron's ``_commit_progress``) keeps each organisation's progress."""
-        events = self.sudo().search([("state", "=", "new")])
-        connections = events.connection_id.filtered(lambda c: c.state == "connected")
-        for connection in connections:
-            todo = events.filtered(lambda e, c=connection: e.connection_id == c)
-            try:
-                with self.env.cr.savepoint():
-                    todo._process(connection)
-            except XERO_CALL_ERRORS as exc:
-                connection.last_error = self.env._(
-                    "Reading back Xero's notifications failed: %s",
-                    retry.classify(exc).message)
-            if commit:
-                commit(len(todo))
+    def _process(self, connection, commit=None):
+        """Read back the records these events name and apply them; each event ends
+        with what its record's import job did."""
+        self._queue_imports(connection, self.filtered(lambda e: e.state == "new"
+                                                      and not e.job_id))
+        self.env["clarus.xero.pull"]._read_back_pending(connection, commit)
+        self._close_read()
 
-    def _process(self, connection):
-        """Read back the records these events name and store their Xero status."""
-        connection._ensure_fresh_token()
-        gateway = connection._gateway()
-        for category, events in self.grouped("category").items():
-            if category not in READERS:
-                events.write({"state": "ignored", "result": "category not synced"})
-                continue
-            kind, status_field = READERS[category]
-            # IDs cut to Xero's URL limit: a burst of changes never becomes a 404.
-            found = gateway.read_by_ids(kind, connection.tenant_id,
-                                        sorted(set(events.mapped("resource_id"))))
-            current = {xero_id: raw.get(status_field) for xero_id, raw in found.items()}
-            self._store_statuses(connection, CATEGORY_MODELS[category], current)
-            for event in events:
-                status = current.get(event.resource_id)
-                event.write({"state": "done" if status else "ignored", "result": status or ""})
-
-    def _store_statuses(self, connection, model, statuses):
-        bindings = self.env["clarus.xero.binding"].sudo().search([
-            ("connection_id", "=", connection.id), ("res_model", "=", model),
-            ("xero_id", "in", list(statuses)),
-        ])
-        for binding in bindings:
-            status = statuses[binding.xero_id]
-            if status and status != binding.xero_status:
-                binding.xero_status = status
-                record = self.env[model].browse(binding.res_id)
-                record.message_post(body=self.env._("Xero status is now %s.", status))
+    def _close_read(self):
+        """Events whose import job ended are done, with the job's outcome."""
+        for event in self.filtered(lambda e: e.state == "new" and e.job_id):
+            job = event.job_id
+            if job.state == "done":
+                event.write({"state": "done", "result": (job.response_summary or "")[:250]})
+            elif job.state == "failed":
+                event.write({"state": "done", "result": (job.error_message or "")[:250]})

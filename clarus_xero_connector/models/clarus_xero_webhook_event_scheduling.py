@@ -27,11 +27,10 @@ class ClarusXeroWebhookEvent(models.Model):
 
     @api.model
     def _process_connection(self, connection, commit=None):
-        """One organisation's new events; a failure is recorded on its connection."""
+        """One organisation's new events, and the import jobs queued for a read-back by
+        ID (by events, or retried); a failure is recorded on its connection."""
         events = self.sudo().search([("state", "=", "new"),
                                      ("connection_id", "=", connection.id)])
-        if not events:
-            return
         try:
             with self.env.cr.savepoint():
                 events._process(connection)

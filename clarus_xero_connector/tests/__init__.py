@@ -18,8 +18,9 @@ from . import test_order_fields
 from . import test_bills
 from . import test_purchase_orders
 from . import test_scaling
+from . import test_updates
 from . import test_payments_out
 from . import test_visibility
-from . import test_updates
 from . import test_imports
 from . import test_payments_in
+from . import test_pull

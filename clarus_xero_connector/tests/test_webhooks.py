@@ -67,6 +67,13 @@ class TestWebhooks(XeroEmulatorCase, HttpCase):
         self.assertFalse(self.env["clarus.xero.webhook.event"].search([]))
 
     def test_invoice_paid_in_xero_shows_in_odoo_once(self):
+        ref = self.env["clarus.xero.reference"].search([
+            ("connection_id", "=", self.connection.id), ("kind", "=", "account"),
+            ("code", "=", "090")])
+        self.env["clarus.xero.mapping"].create({
+            "connection_id": self.connection.id, "kind": "journal",
+            "journal_id": self.company_data["default_journal_bank"].id,
+            "xero_reference_id": ref.id})
         move = self.make_invoice()
         self.push()
         xero_id = move.clarus_xero_id
@@ -84,3 +91,4 @@ class TestWebhooks(XeroEmulatorCase, HttpCase):
         self.assertEqual(events.state, "done")
         move.invalidate_recordset()
         self.assertEqual(move.clarus_xero_status, "PAID")
+        self.assertIn(move.payment_state, ("paid", "in_payment"), "the payment applied")
