@@ -46,8 +46,10 @@ class ClarusXeroPaymentIn(models.AbstractModel):
         done = [self._apply_status(connection, element, move)]
         done += self._apply_listed_payments(connection, element, move)
         done += self._apply_listed_allocations(connection, kind, element, move)
-        self._mark_imported(move)
-        return "\n".join(text for text in done if text)
+        text = "\n".join(text for text in done if text)
+        if text:
+            self._mark_imported(move)
+        return text
 
     @api.model
     def _apply_payment(self, connection, element):

@@ -134,8 +134,12 @@ class TestPaymentsIn(XeroEmulatorCase):
         self.apply(move)
         payments = self.env["account.payment"].search([("partner_id", "=", move.partner_id.id)])
         residual = move.amount_residual
+        self.assertTrue(move.clarus_xero_last_import)
+        imported = fields.Datetime.to_datetime("2026-01-01 08:00:00")
+        move.clarus_xero_last_import = imported
         text, element = self.apply(move)
         self.assertEqual(text, "")
+        self.assertEqual(move.clarus_xero_last_import, imported, "nothing was imported")
         self.assertEqual(
             self.env["account.payment"].search([("partner_id", "=", move.partner_id.id)]),
             payments)
