@@ -15,6 +15,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from ..models.clarus_xero_job import SYNC_CONTEXT_KEY
 from .test_order_fields import OrderXeroCase
+from .test_pull import PullCase
 
 ERRORS_ACTION = "clarus_xero_connector.clarus_xero_job_action_errors"
 HISTORY_ACTION = "clarus_xero_connector.clarus_xero_job_action_history"
@@ -133,6 +134,34 @@ class TestStoredColumns(VisibilityCase):
         self.assertEqual(self.env["sale.order"].search(
             [("id", "in", orders.ids)], order="clarus_xero_last_export asc nulls last")[0],
             order)
+
+
+@tagged("post_install", "-at_install")
+class TestColumnsAfterAPull(VisibilityCase, PullCase):
+    def test_a_payment_made_in_xero_shows_in_the_lists_and_in_history(self):
+        order, _picking, invoice = self._shipped_and_invoiced()
+        self.push()
+        exported_at = invoice.clarus_xero_last_export
+        self.assertFalse(invoice.clarus_xero_last_import)
+        self.person_pays(invoice, invoice.amount_total)
+        self.assertEqual(self.pull(), "ok")
+
+        self.assertTrue(invoice.clarus_xero_last_import)
+        self.assertEqual(invoice.clarus_xero_last_export, exported_at,
+                         "an import is not an export")
+        self.assertEqual(order.clarus_xero_last_import, invoice.clarus_xero_last_import)
+        self.assertEqual(self.filtered("account.move", "clarus_xero_imported_recently",
+                                       invoice), invoice)
+        self.assertEqual(self.filtered("sale.order", "clarus_xero_imported_recently", order),
+                         order)
+        history = self.env["clarus.xero.job"].search(
+            safe_eval(self.env.ref(HISTORY_ACTION).domain)
+            + [("connection_id", "=", self.connection.id)])
+        from_xero = self.filtered("clarus.xero.job", "from_xero", history)
+        self.assertEqual(from_xero, self.import_jobs(invoice))
+        self.assertEqual(from_xero.kind, "import_payment")
+        self.assertEqual(self.filtered("clarus.xero.job", "to_xero", history),
+                         history - from_xero)
 
 
 @tagged("post_install", "-at_install")
