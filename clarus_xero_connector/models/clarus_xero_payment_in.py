@@ -139,7 +139,8 @@ class ClarusXeroPaymentIn(models.AbstractModel):
             return ""
         old = binding.xero_status
         binding.sudo().xero_status = status
-        if settlement.status_change(old, status) != "flag":
+        if settlement.status_change(old, status) != "flag" or move.state == "cancel":
+            # A document cancelled here was voided in Xero by the push: nothing to decide.
             return ""
         word = self.env._("voided") if status == "VOIDED" else self.env._("deleted")
         summary = self.env._("%(doc)s was %(word)s in Xero", doc=move.display_name, word=word)

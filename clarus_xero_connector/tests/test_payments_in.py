@@ -441,6 +441,24 @@ class TestPaymentsIn(XeroEmulatorCase):
         self.apply(move)
         self.assertEqual(len(move.activity_ids), 1, "flagged once")
 
+    def test_voided_bill_without_a_responsible_user_flags_its_creator(self):
+        purchase_tax = self.company_data["default_tax_purchase"]
+        self.map_tax(self.connection, purchase_tax, "INPUT2")
+        bill = self.env["account.move"].create({
+            "move_type": "in_invoice", "partner_id": self.partner_b.id,
+            "invoice_date": self.today, "ref": "SUP-VOID-1", "invoice_user_id": False,
+            "invoice_line_ids": [fields.Command.create({
+                "product_id": self.product_a.id, "quantity": 1, "price_unit": 10.0,
+                "tax_ids": [fields.Command.set(purchase_tax.ids)]})]})
+        bill.action_post()
+        self.push()
+        self.person("void", invoice_id=bill.clarus_xero_id)
+        text, element = self.apply(bill)
+        self.assertEqual(element["Status"], "VOIDED")
+        self.assertIn("voided in Xero", text)
+        self.assertEqual(bill.activity_ids.user_id, bill.create_uid)
+        self.assertEqual(bill.state, "posted")
+
     def test_paid_status_moves_odoo_only_through_the_payment(self):
         move = self.sent()
         self.pay_in_xero(move, move.amount_total)
