@@ -121,6 +121,9 @@ class SecurityCase(XeroEmulatorCase):
             "clarus.xero.webhook.event": env["clarus.xero.webhook.event"].create({
                 "connection_id": conn.id, "category": "INVOICE", "resource_id": "r-b",
                 "event_date": "2026-11-23T10:00:00"}),
+            "clarus.xero.conflict": env["clarus.xero.conflict"].create({
+                "connection_id": conn.id, "partner_id": partner.id, "field": "phone",
+                "odoo_value": "B's private number", "xero_value": "B's other number"}),
         }
 
 

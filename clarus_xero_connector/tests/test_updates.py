@@ -5,8 +5,8 @@ nothing Xero holds sends nothing. A contact edited "by a person in Xero" updates
 chosen fields of its partner; a field edited on both sides waits for a decision.
 """
 
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
 
 from ..models.clarus_xero_job import SYNC_CONTEXT_KEY
 from .common import XeroEmulatorCase
@@ -307,6 +307,24 @@ class TestUpdates(XeroEmulatorCase):
         self.assertEqual(self.apply(self.read_contact()), "")
         with self.assertRaises(UserError):
             conflict.action_keep_odoo()
+
+    def test_billing_users_decide_conflicts_within_their_rights_on_contacts(self):
+        conflict = self.make_conflict()
+        clerk = new_test_user(self.env, login="clarus-upd-billing",
+                              groups="account.group_account_invoice")
+        listed = self.env["clarus.xero.conflict"].with_user(clerk).search(
+            [("state", "=", "open")])
+        self.assertEqual(listed, conflict)
+        self.assertEqual(self.partner.with_user(clerk).clarus_xero_conflict_count, 1)
+        # Taking Xero's value edits the contact: only for those who may edit contacts.
+        with self.assertRaises(AccessError):
+            listed.action_take_xero()
+        self.assertEqual((conflict.state, self.partner.phone), ("open", "+64 9 555 0111"))
+        editor = new_test_user(self.env, login="clarus-upd-editor",
+                               groups="account.group_account_invoice,base.group_partner_manager")
+        conflict.with_user(editor).action_take_xero()
+        self.assertEqual((conflict.state, conflict.resolved_by_id), ("took_xero", editor))
+        self.assertEqual(self.partner.phone, "+64 9 555 0222")
 
     # ----------------------------------------------------------------- merges
 
