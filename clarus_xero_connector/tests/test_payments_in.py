@@ -399,6 +399,32 @@ class TestPaymentsIn(XeroEmulatorCase):
         self.assertAlmostEqual(-credit.amount_residual, float(prepayment["RemainingCredit"]), 2)
         self.assertEqual(self.apply(invoice)[0], "")
 
+    def test_supplier_prepayment_pays_a_bill(self):
+        purchase_tax = self.company_data["default_tax_purchase"]
+        self.map_tax(self.connection, purchase_tax, "INPUT2")
+        bill = self.env["account.move"].create({
+            "move_type": "in_invoice", "partner_id": self.partner_b.id,
+            "invoice_date": self.today, "ref": "SUP-PRE-1",
+            "invoice_line_ids": [fields.Command.create({
+                "product_id": self.product_a.id, "quantity": 2, "price_unit": 35.0,
+                "tax_ids": [fields.Command.set(purchase_tax.ids)]})]})
+        bill.action_post()
+        self.push()
+        made = self.person("prepayment", type="SPEND-PREPAYMENT",
+                           contact_id=self.contact_id(bill.partner_id),
+                           bank_account_code="090", amount=50.0, reference="Deposit paid",
+                           currency_code=bill.currency_id.name,
+                           allocations=[{"invoice_id": bill.clarus_xero_id, "amount": 50.0}])
+        element = self.call("get_prepayment",
+                            made["prepayment"]["PrepaymentID"])["Prepayments"][0]
+        self.PaymentIn._apply_prepayment(self.connection, "prepayment", element)
+        payment = self.env["clarus.xero.payment.link"].search([
+            ("xero_payment_id", "=", element["PrepaymentID"]), ("move_id", "=", False)]
+        ).payment_id
+        self.assertEqual((payment.payment_type, payment.partner_type), ("outbound", "supplier"))
+        self.assertEqual(bill.payment_state, "partial")
+        self.assert_residual_is_amount_due(bill)
+
     def test_overpayment_bank_account_comes_from_its_bank_transaction(self):
         invoice = self.sent()
         savings = self.env["account.journal"].create({
