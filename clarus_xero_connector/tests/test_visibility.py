@@ -58,6 +58,7 @@ class TestStoredColumns(VisibilityCase):
         sent = self.make_invoice()
         draft = self.make_invoice(post=False)
         self.assertFalse(sent.clarus_xero_last_export, "nothing went yet")
+        before = fields.Datetime.now()
         self.push()
 
         xero = self.xero_invoice(sent)
@@ -66,13 +67,20 @@ class TestStoredColumns(VisibilityCase):
         self.assertFalse(draft.clarus_xero_last_export)
         customer, product = sent.partner_id.commercial_partner_id, self.product_a
         for record in (customer, product):
-            self.assertEqual(record.clarus_xero_last_export, sent.clarus_xero_last_export,
-                             f"{record.display_name} went in the same push")
+            self.assertTrue(
+                before <= record.clarus_xero_last_export <= sent.clarus_xero_last_export,
+                f"{record.display_name} went in the same push, before the invoice")
         self.assertEqual(product.clarus_xero_last_number, product.default_code,
                          "an item is known in Xero by its code")
 
         moves = sent | draft
         self.assertEqual(self.filtered("account.move", "clarus_xero_exported", moves), sent)
+        arch = self.env["account.move"].get_views([(False, "search")])["views"]["search"]["arch"]
+        by_number = etree.fromstring(arch).xpath("//field[@name='clarus_xero_last_number']")
+        self.assertTrue(by_number, "invoices are searched by Xero number")
+        self.assertEqual(self.env["account.move"].search(
+            [("clarus_xero_last_number", "ilike", xero["InvoiceNumber"]),
+             ("id", "in", moves.ids)]), sent)
         self.assertEqual(self.filtered("account.move", "clarus_xero_not_in", moves), draft)
         partners = customer | self.partner_b
         self.assertEqual(self.filtered("res.partner", "clarus_xero_exported", partners),
