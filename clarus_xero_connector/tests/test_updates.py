@@ -5,16 +5,20 @@ nothing Xero holds sends nothing. A contact edited "by a person in Xero" updates
 chosen fields of its partner; a field edited on both sides waits for a decision.
 """
 
+import json
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from ..models.clarus_xero_job import SYNC_CONTEXT_KEY
 from .common import XeroEmulatorCase
 from .test_costs import CONNECTOR_TABLES, queries_on
+from .test_pull import sign
 
 
-@tagged("post_install", "-at_install")
-class TestUpdates(XeroEmulatorCase):
+class UpdatesCase(XeroEmulatorCase):
+    """A customer and a product already in Xero, and the ways to look at both sides."""
+
     def setUp(self):
         super().setUp()
         self.nz = self.env.ref("base.nz")
@@ -68,6 +72,9 @@ class TestUpdates(XeroEmulatorCase):
         return self.jobs_for(partner or self.partner, "contact").filtered(
             lambda j: j.state == "pending")
 
+
+@tagged("post_install", "-at_install")
+class TestUpdates(UpdatesCase):
     # --------------------------------------------------------- edits in Odoo
 
     def test_partner_edit_updates_the_same_contact_in_xero(self):
@@ -357,3 +364,65 @@ class TestUpdates(XeroEmulatorCase):
         with self.assertRaisesRegex(UserError, "Rimu Joinery"):
             self.apply(self.read_contact())
         self.assertEqual(self.partner.clarus_xero_id, self.contact_id)
+
+
+@tagged("post_install", "-at_install")
+class TestUpdatesThroughPull(UpdatesCase):
+    """Contact changes read by the scheduled pull, as production reads them."""
+
+    def setUp(self):
+        super().setUp()
+        self.pull()  # the contact just created: nothing to apply
+
+    def pull(self):
+        result = self.env["clarus.xero.pull"]._run(self.connection, collections=("contacts",))
+        self.env.invalidate_all()
+        return result
+
+    def contact_imports(self):
+        return self.env["clarus.xero.job"].search([
+            ("res_model", "=", "res.partner"), ("res_id", "=", self.partner.id),
+            ("kind", "=", "import_contact")])
+
+    def test_pulled_contact_edit_updates_the_partner_as_one_import(self):
+        self.edit_in_xero(EmailAddress="ap@kauri.test")
+        self.assertEqual(self.pull(), "ok")
+        self.assertEqual(self.partner.email, "ap@kauri.test")
+        job = self.contact_imports()
+        self.assertEqual((len(job), job.state), (1, "done"))
+        self.assertIn("ap@kauri.test", job.response_summary)
+
+    def test_no_loop_after_three_pull_and_push_cycles(self):
+        self.edit_in_xero(EmailAddress="ap@kauri.test")
+        self.partner.phone = "+64 9 555 0188"
+        since = self.request_count()
+        for _cycle in range(3):
+            self.pull()
+            self.push()
+        self.assertEqual(len(self.writes_to("Contacts", since)), 1, "Odoo's one edit, once")
+        self.assertEqual(len(self.contact_imports()), 1, "Xero's one edit, once")
+        contact = self.xero_contact()
+        self.assertEqual(contact["EmailAddress"], "ap@kauri.test")
+        self.assertEqual({p["PhoneType"]: p["PhoneNumber"] for p in contact["Phones"]}["DEFAULT"],
+                         "+64 9 555 0188")
+        self.assertEqual((self.partner.email, self.partner.phone),
+                         ("ap@kauri.test", "+64 9 555 0188"))
+
+    def test_contact_webhook_applies_the_edit_at_once(self):
+        self.connection.sudo().webhook_key = "updates-webhook-key"
+        self.edit_in_xero(Phones=[{"PhoneType": "DEFAULT", "PhoneNumber": "+64 9 555 0166"}])
+        body = json.dumps({"events": [{
+            "resourceUrl": "https://api.xero.com/x", "resourceId": self.contact_id,
+            "eventDateUtc": "2026-12-01T10:00:00.000", "eventType": "UPDATE",
+            "eventCategory": "CONTACT", "tenantId": self.connection.tenant_id,
+            "tenantType": "ORGANISATION"}], "firstEventSequence": 1, "lastEventSequence": 1,
+            "entropy": "x"}).encode()
+        Event = self.env["clarus.xero.webhook.event"]
+        self.assertTrue(Event._receive(self.connection, body,
+                                       sign(body, "updates-webhook-key")))
+        Event._process_connection(self.connection)
+        self.env.invalidate_all()
+        self.assertEqual(self.partner.phone, "+64 9 555 0166")
+        job = self.contact_imports()
+        self.assertEqual((len(job), job.state), (1, "done"))
+        self.assertFalse(self.pending_contact_jobs(), "nothing is sent back")
