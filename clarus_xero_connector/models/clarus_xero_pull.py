@@ -111,6 +111,9 @@ class ClarusXeroPull(models.AbstractModel):
         since = inbound.read_since(paged.watermark)
         page = 1
         while True:
+            # A long run outlives the 30-minute access token: refreshed before each read.
+            if not self.env["clarus.xero.push"]._token_ready(conn, commit):
+                return "stop"
             try:
                 elements, pagination = ctx["gateway"].read_changed(
                     name, conn.tenant_id, since, page, page_size)
