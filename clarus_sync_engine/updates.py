@@ -58,7 +58,7 @@ def contact_values(element):
     return {
         "number": _text(element.get("ContactNumber")),
         "name": _text(element.get("Name")),
-        "email": _text(element.get("EmailAddress")).lower(),
+        "email": _text(element.get("EmailAddress")),
         "phone": _default_phone(element),
         "address": _street_address(element),
         "vat": _text(element.get("TaxNumber")),
@@ -75,18 +75,23 @@ def digest(kind, element):
     ``contact_values`` reads, an item by its whole element. The record's own ID is left
     out: the first send (without it) and the updates (with it) hold the same values."""
     if kind == "contact":
-        return _fingerprint(contact_values(element))
+        values = contact_values(element)
+        # Xero compares e-mail addresses without regard to case, and so does this.
+        values["email"] = values["email"].casefold()
+        return _fingerprint(values)
     return _fingerprint({key: value for key, value in element.items()
                          if key not in IDENTITY_KEYS})
 
 
-def same_value(left, right):
+def same_value(left, right, field=None):
     """Two values of one field (as ``contact_values`` reads them) hold the same text:
-    spaces aside, nothing is ignored (a corrected capital is a change)."""
+    spaces aside, nothing is ignored (a corrected capital is a change), except in an
+    e-mail address, where case means nothing."""
     if isinstance(left, dict) or isinstance(right, dict):
-        keys = ADDRESS_KEYS
         left, right = left or {}, right or {}
-        return all(_text(left.get(k)) == _text(right.get(k)) for k in keys)
+        return all(_text(left.get(k)) == _text(right.get(k)) for k in ADDRESS_KEYS)
+    if field == "email":
+        return _text(left).casefold() == _text(right).casefold()
     return _text(left) == _text(right)
 
 
@@ -107,9 +112,9 @@ def merge(base, odoo, xero, fields):
     decisions = {}
     for field in fields:
         was, ours, theirs = base.get(field), odoo.get(field), xero.get(field)
-        if same_value(theirs, was) or same_value(theirs, ours):
+        if same_value(theirs, was, field) or same_value(theirs, ours, field):
             decisions[field] = (UNCHANGED, theirs)
-        elif same_value(ours, was):
+        elif same_value(ours, was, field):
             decisions[field] = (TAKE_XERO, theirs)
         else:
             decisions[field] = (CONFLICT, theirs)

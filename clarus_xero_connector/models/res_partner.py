@@ -94,7 +94,7 @@ class ResPartner(models.Model):
             odoo = updates.contact_values(partner._clarus_xero_current_element())
             for conflict in partner_conflicts:
                 value = odoo[conflict.field]
-                if updates.same_value(value, conflict.xero_data):
+                if updates.same_value(value, conflict.xero_data, conflict.field):
                     conflict.write({"state": "agreed", "resolved_by_id": self.env.uid,
                                     "resolved_at": fields.Datetime.now()})
                 else:
@@ -205,7 +205,7 @@ class ResPartner(models.Model):
                     "%(field)s: %(old)s → %(new)s", field=FIELD_LABELS[field],
                     old=updates.display(field, odoo[field]) or "-",
                     new=updates.display(field, value) or "-"))
-            if updates.same_value(value, odoo[field]):
+            if updates.same_value(value, odoo[field], field):
                 # Someone made both sides agree: nothing is left to decide.
                 open_conflicts.filtered(lambda c, f=field: c.field == f).write({
                     "state": "agreed", "resolved_at": now})

@@ -45,6 +45,19 @@ def test_digest_ignores_the_id_and_changes_with_what_xero_holds():
         "contact", contact(name="  Acme   Ltd "))
 
 
+def test_email_case_is_no_change_but_a_name_case_is():
+    sent = contact(email="Ops@Acme.test")
+    assert updates.contact_values(sent)["email"] == "Ops@Acme.test", "kept as written"
+    assert updates.digest("contact", sent) == updates.digest("contact", contact())
+    assert updates.digest("contact", contact(name="ACME Ltd")) != updates.digest(
+        "contact", contact())
+    base = updates.contact_values(contact())
+    xero = updates.contact_values(contact(email="OPS@acme.test", name="ACME Ltd"))
+    decisions = updates.merge(base, base, xero, ("email", "name"))
+    assert decisions["email"][0] == updates.UNCHANGED
+    assert decisions["name"] == (updates.TAKE_XERO, "ACME Ltd")
+
+
 def test_item_digest_ignores_item_id_but_not_prices():
     item = mapping.item_payload({"default_code": "W-1", "name": "Widget", "list_price": 10,
                                  "standard_price": 4}, False, {"sales_account": "200"})
