@@ -9,6 +9,7 @@ class ClarusXeroJobBanner(models.Model):
     _inherit = "clarus.xero.job"
 
     @api.model
+    @api.readonly
     def clarus_xero_unresolved_count(self):
         """How many Xero jobs failed in the companies the user works in now: only a
         number, so any internal user may ask, whatever their rights on the jobs."""

@@ -306,3 +306,12 @@ class TestBannerTour(VisibilityCase, HttpCase):
                         timeout=120)
         self.assertEqual(job.state, "failed", "seen, not changed")
         self.assertIn(move.name, job.record_name)
+
+    def test_a_user_without_rights_on_jobs_gets_the_count_from_the_web_client(self):
+        self.failed_invoice()
+        new_test_user(self.env, login="clarus-vis-rpc", groups="stock.group_stock_user")
+        self.authenticate("clarus-vis-rpc", "clarus-vis-rpc")
+        count = self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": "clarus.xero.job", "method": "clarus_xero_unresolved_count",
+            "args": [], "kwargs": {}})
+        self.assertEqual(count, 1)
