@@ -26,7 +26,7 @@ class ClarusXeroConflict(models.Model):
 
     _name = "clarus.xero.conflict"
     _description = "Xero contact conflict"
-    _order = "state, id desc"
+    _order = "id desc"
     _rec_name = "partner_id"
 
     connection_id = fields.Many2one(
