@@ -57,16 +57,16 @@ class ClarusXeroPull(models.AbstractModel):
         """The connection's scheduled pull: first the records asked for by ID (webhooks,
         retries), then, within business hours when set, what changed since the
         watermarks."""
-        self._read_back_pending(connection, commit)
-        if connection._pull_in_hours():
-            self._run_guarded(connection, commit)
+        self._run_guarded(connection, commit, read_changes=connection._pull_in_hours())
 
-    def _run_guarded(self, connection, commit):
+    def _run_guarded(self, connection, commit, read_changes=True):
         """An unexpected error ends the run with its reason on the connection. Pages
         already applied stay: with real commits they are committed; without, each page
         has its own savepoint."""
         try:
-            self._run(connection, commit=commit)
+            self._read_back_pending(connection, commit)
+            if read_changes:
+                self._run(connection, commit=commit)
         except Exception as exc:  # noqa: BLE001 - recorded on the connection
             _logger.exception("Xero pull for %s stopped", connection.name)
             if commit:
@@ -348,9 +348,18 @@ class ClarusXeroJob(models.Model):
 
     def action_retry(self):
         """A failed import is read again from Xero by ID and applied again, on the
-        connection's read-back action (the one webhooks use)."""
-        imports = self.filtered(lambda job: job.direction == "import")
-        result = super().action_retry()
+        connection's read-back action (the one webhooks use), at once."""
+        imports = self.filtered(lambda job: job.direction == "import"
+                                and job.state == states.FAILED)
+        if not imports:
+            return super().action_retry()
+        for job in imports:
+            job._note_on_record(self.env._("Xero import retried by %s.", self.env.user.name))
+        imports._move_to(states.PENDING, next_attempt_at=fields.Datetime.now(),
+                         error_category=False, error_message=False, error_hint=False)
         for connection in imports.connection_id:
             connection._schedule("webhooks")
-        return result
+        exports = (self - imports).filtered(lambda job: job.state == states.FAILED)
+        if exports:
+            super(ClarusXeroJob, exports).action_retry()
+        return True

@@ -116,3 +116,5 @@ class ClarusXeroWebhookEvent(models.Model):
                 event.write({"state": "done", "result": (job.response_summary or "")[:250]})
             elif job.state == "failed":
                 event.write({"state": "done", "result": (job.error_message or "")[:250]})
+            elif job.state == "cancelled":
+                event.write({"state": "done", "result": self.env._("Its import was cancelled.")})
