@@ -92,6 +92,8 @@ class TestPull(PullCase):
         self.assertEqual((job.kind, job.state, job.xero_id),
                          ("import_payment", "done", payment["PaymentID"]))
         self.assertIn("registered", job.response_summary, "the job says what changed")
+        self.assertEqual(self.import_jobs(), job,
+                         "the organisation's records Odoo does not hold are left alone")
         self.assertEqual(json.loads(job.payload)["Amount"], move.amount_total)
         marks = self.connection.pull_watermarks
         self.assertEqual(set(marks), {"invoices", "payments", "contacts"},
