@@ -55,7 +55,7 @@ class ClarusXeroImportWizardLine(models.TransientModel):
     is_supplier = fields.Boolean("Supplier", readonly=True)
     xero_values = fields.Json(readonly=True, help="The record as Xero holds it.")
     result = fields.Selection(RESULTS, readonly=True)
-    result_message = fields.Char("Result", readonly=True)
+    result_message = fields.Char("Why", readonly=True)
 
     @api.onchange("partner_id", "product_id")
     def _onchange_record_link(self):
