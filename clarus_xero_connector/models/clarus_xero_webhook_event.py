@@ -43,14 +43,27 @@ class ClarusXeroWebhookEvent(models.Model):
 
     @api.model
     def _receive(self, connection, raw_body, signature):
-        """Verify and store a delivery. Returns False when the signature is wrong."""
-        if not connection.sudo().webhook_key or not webhooks.verify_signature(
-            raw_body, signature or "", connection.sudo().webhook_key
+        """Verify and store a delivery. Returns False when the signature is wrong.
+
+        Xero has one webhook URL and one key per app, for every organisation the app
+        serves (XERO_API §8): a delivery to one connection's URL may carry events of
+        the other organisations this database connects through the same app. Each
+        event goes to the connection of its tenant among those sharing the app's
+        client ID and webhook key; events of organisations not connected here are
+        dropped."""
+        conn = connection.sudo()
+        if not conn.webhook_key or not webhooks.verify_signature(
+            raw_body, signature or "", conn.webhook_key
         ):
             return False
+        by_tenant = {c.tenant_id: c for c in self._same_app_connections(conn)}
+        by_tenant[conn.tenant_id] = conn
+        reached = self.env["clarus.xero.connection"].sudo()
         for event in webhooks.parse_events(raw_body):
-            if event.tenant_id != connection.tenant_id:
+            target = by_tenant.get(event.tenant_id)
+            if not target:
                 continue
+            reached |= target
             # Xero delivers at least once: a repeated event is dropped by the index.
             self.env.cr.execute(
                 """
@@ -61,15 +74,26 @@ class ClarusXeroWebhookEvent(models.Model):
                         now() at time zone 'UTC')
                 ON CONFLICT DO NOTHING
                 """,
-                [connection.id, connection.company_id.id, event.category, event.event_type,
+                [target.id, target.company_id.id, event.category, event.event_type,
                  event.resource_id, event.event_date or ""],
             )
-        self._queue_imports(connection, self.sudo().search(
-            [("connection_id", "=", connection.id), ("state", "=", "new"),
-             ("job_id", "=", False)]))
-        connection._schedule("webhooks")
+        for target in reached or conn:
+            self._queue_imports(target, self.sudo().search(
+                [("connection_id", "=", target.id), ("state", "=", "new"),
+                 ("job_id", "=", False)]))
+            target._schedule("webhooks")
         self.env.ref("clarus_xero_connector.ir_cron_clarus_xero_webhooks")._trigger()
         return True
+
+    @api.model
+    def _same_app_connections(self, connection):
+        """Connected connections of the same Xero app (client ID and webhook key)."""
+        if not connection.client_id:
+            return connection.browse()
+        return connection.search([
+            ("id", "!=", connection.id), ("state", "=", "connected"),
+            ("client_id", "=", connection.client_id),
+        ]).filtered(lambda c: c.webhook_key == connection.webhook_key and c.tenant_id)
 
     def _queue_imports(self, connection, events):
         """Events for records Odoo holds queue their import job (one pending job per

@@ -36,6 +36,27 @@ class TestWebhooks(XeroEmulatorCase, HttpCase):
                 "eventCategory": category, "tenantId": tenant or self.connection.tenant_id,
                 "tenantType": "ORGANISATION"}
 
+    def test_one_url_per_app_routes_each_event_to_its_organisation(self):
+        """Xero sends every organisation's events of an app to the app's one URL: the
+        event of the Australian organisation, delivered to the first connection's URL,
+        is stored for the Australian connection; a connection of another app (its own
+        key) takes none of them."""
+        _data, au_conn = self.connect_australian_company()
+        au_conn.sudo().webhook_key = KEY
+        own = self.event("INVOICE", "inv-nz")
+        au_event = self.event("INVOICE", "inv-au", tenant=au_conn.tenant_id)
+        self.assertEqual(self.deliver([own, au_event]).status_code, 200)
+        Event = self.env["clarus.xero.webhook.event"].sudo()
+        self.assertEqual(Event.search([("connection_id", "=", au_conn.id)]).mapped(
+            "resource_id"), ["inv-au"])
+        self.assertEqual(Event.search([("connection_id", "=", self.connection.id)]).mapped(
+            "resource_id"), ["inv-nz"])
+        au_conn.sudo().webhook_key = "another-app-key"
+        later = self.event("INVOICE", "inv-au-2", tenant=au_conn.tenant_id)
+        self.assertEqual(self.deliver([later]).status_code, 200)
+        self.assertFalse(Event.search([("resource_id", "=", "inv-au-2")]),
+                         "a connection with another key is another app: not routed there")
+
     def test_oauth_callback_checks_the_state(self):
         conn = self.connection
         self.authenticate(self.env.user.login, self.env.user.login)
