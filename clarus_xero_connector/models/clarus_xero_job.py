@@ -110,6 +110,9 @@ class ClarusXeroJob(models.Model):
     _claim_idx = models.Index("(connection_id, state, priority, id)")
     # The planner looks jobs up by record: (res_model, res_id) pairs.
     _record_idx = models.Index("(res_model, res_id)")
+    # The pull skips a change it already applied by looking its key up among done and
+    # failed jobs: without this, each page would scan every such job of the connection.
+    _dedupe_idx = models.Index("(dedupe_key)")
 
     @api.depends("kind")
     def _compute_direction(self):
