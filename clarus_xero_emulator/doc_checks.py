@@ -10,6 +10,10 @@ TRANSITIONS = {
     "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
     "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
     "AUTHORISED": {"AUTHORISED", "VOIDED"},
+    # A document is PAID without money applied only when it totals zero (a stock
+    # adjustment): it can be voided like an AUTHORISED one (has_money_applied refuses
+    # the void of a document that was really paid).
+    "PAID": {"VOIDED"},
 }
 # Purchase orders (spec PurchaseOrder.Status; XERO_API §4), strict reading: forward only,
 # BILLED only from AUTHORISED, DELETED from DRAFT/SUBMITTED/AUTHORISED, and a BILLED or

@@ -21,6 +21,7 @@ from .lines import apply_stock, build_lines, check_stock, stock_moves
 from .msjson import day_ms, dec, num
 from .parties import _apply_contact, active_contact_named
 from .reads import get_one, list_response
+from .rules import NEGATIVE_TOTAL
 from .state import new_id
 
 COPY_KEYS = ("Reference", "BrandingThemeID", "Url", "SentToContact", "DeliveryAddress",
@@ -138,7 +139,7 @@ def _check_lines(ctx, draft, el, errors):
     sale = _is_sale(draft.doc_type)
     draft.lines, draft.sub_total, draft.total_tax, draft.total = build_lines(
         ctx, raw_lines, (existing or {}).get("LineItems"), draft.amount_types, sale, not sale,
-        errors, discounts_ok=draft.doc_type == "ACCREC")
+        errors, discounts_ok=draft.doc_type == "ACCREC", inventory_rules=not draft.is_po)
     label = draft.kind.label
     # Purchase orders need a line whatever their status (strict reading: an order is its
     # lines); invoices and credit notes from SUBMITTED on.
@@ -149,6 +150,8 @@ def _check_lines(ctx, draft, el, errors):
         if any(not line.get("AccountCode") for line in draft.lines):
             errors.append("Each line item must have an AccountCode when %s is AUTHORISED"
                           % label)
+    if not draft.is_po and draft.total < 0:
+        errors.append(NEGATIVE_TOTAL % label)
 
 
 def _is_sale(doc_type):
@@ -230,9 +233,10 @@ def _move_stock(rec, draft):
     if draft.was_auth:
         apply_stock(draft.old_moves, -1, draft.doc_type)
     if draft.will_auth:
-        apply_stock(draft.new_moves, 1, draft.doc_type)
-        rec["_stock"] = [(i["ItemID"], str(qty), str(amount))
-                         for i, qty, amount in draft.new_moves]
+        # Remember each move with the cost it actually moved, so a void or an edit
+        # reverses exactly that (and the ledger books sales at that cost).
+        applied = apply_stock(draft.new_moves, 1, draft.doc_type)
+        rec["_stock"] = [(i["ItemID"], str(qty), str(amount)) for i, qty, amount in applied]
     else:
         rec.pop("_stock", None)
 

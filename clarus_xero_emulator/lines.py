@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from .common import account_by_code, find_by_id, item_by_code, removed_account_message, tax_rate
 from .msjson import dec, num, q
-from .rules import DISCOUNT_REFUSED, check_line_account
+from .rules import DISCOUNT_REFUSED, check_inventory_coding, check_line_account
 from .settings import find_option
 from .state import new_id
 
@@ -13,10 +13,11 @@ HUNDRED = Decimal(100)
 
 
 def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_to_inventory,
-                errors, discounts_ok=False):
+                errors, discounts_ok=False, inventory_rules=False):
     """Validate and price line items. Returns (lines, sub_total, total_tax, total).
 
-    ``discounts_ok`` is true for ACCREC invoices only (spec LineItem.DiscountRate)."""
+    ``discounts_ok`` is true for ACCREC invoices only (spec LineItem.DiscountRate);
+    ``inventory_rules`` for invoices and credit notes (rules.check_inventory_coding)."""
     old_by_id = {line["LineItemID"]: line for line in old_lines or []}
     lines = []
     sub_total = total_tax = total = Decimal(0)
@@ -25,7 +26,8 @@ def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_
             errors.append("Line item %d must be an object" % (index + 1))
             continue
         line = _merged_line(raw, old_by_id.get(str(raw.get("LineItemID") or "")))
-        rate = _coded_line(ctx, line, sale, purchase_tracked_to_inventory, errors)
+        rate = _coded_line(ctx, line, sale, purchase_tracked_to_inventory, errors,
+                           inventory_rules)
         parsed = _parsed_amounts(ctx, line, index, errors)
         if parsed is None:
             continue
@@ -48,7 +50,8 @@ def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_
     return lines, sub_total, total_tax, total
 
 
-def _coded_line(ctx, line, sale, purchase_tracked_to_inventory, errors):
+def _coded_line(ctx, line, sale, purchase_tracked_to_inventory, errors,
+                inventory_rules=False):
     """Fill account and tax from the item and account, check the pair; -> tax percent."""
     _fill_from_item(ctx, line, sale, purchase_tracked_to_inventory, errors)
     account = _fill_from_account(ctx, line, errors)
@@ -57,6 +60,9 @@ def _coded_line(ctx, line, sale, purchase_tracked_to_inventory, errors):
         # S28 and §8: the tax rate must apply to the account's class; system and BANK
         # accounts refuse line coding.
         check_line_account(account, tax_rate(ctx, line.get("TaxType")), errors)
+        if inventory_rules:
+            item = item_by_code(ctx, line["ItemCode"]) if line.get("ItemCode") else None
+            check_inventory_coding(account, item, sale, errors)
     return rate
 
 
@@ -204,22 +210,34 @@ def _tracking(ctx, refs, errors):
     return out
 
 
-def stock_moves(ctx, doc_type, lines, amount_types="Exclusive", currency_rate=1):
-    """(item, quantity delta, cost) for tracked items on an authorised document of this type.
+# Quantity sign of a tracked item line per document type (S20): bills add stock, sales
+# take it out, a customer credit note (a return) brings it back, a supplier credit note
+# (a return to the supplier) takes it out.
+STOCK_SIGN = {"ACCPAY": 1, "ACCREC": -1, "ACCRECCREDIT": 1, "ACCPAYCREDIT": -1}
+PURCHASE_TYPES = ("ACCPAY", "ACCPAYCREDIT")
 
-    The cost is the line's net amount (tax excluded) in the organisation's base currency
-    (the document's CurrencyRate is foreign units per base unit): what a bill adds to the
-    item's TotalCostPool and a supplier credit note takes off it (S20, average cost)."""
-    sign = {"ACCPAY": 1, "ACCREC": -1, "ACCRECCREDIT": 1, "ACCPAYCREDIT": -1}.get(doc_type, 0)
+
+def stock_moves(ctx, doc_type, lines, amount_types="Exclusive", currency_rate=1):
+    """(item, quantity delta, cost or None) for tracked items on an authorised document.
+
+    On bills and supplier credit notes the cost is the line's net amount (tax excluded) in
+    the organisation's base currency (the document's CurrencyRate is foreign units per base
+    unit), signed as it moves the item's TotalCostPool: a bill adds it, a supplier credit
+    note takes it off (S20, average cost). Sales and customer returns carry None: their
+    cost is the item's average cost when they are applied (``apply_stock``)."""
+    sign = STOCK_SIGN.get(doc_type, 0)
     rate = dec(currency_rate, "1") or Decimal(1)
     moves = []
     for line in lines:
         item = item_by_code(ctx, line.get("ItemCode")) if line.get("ItemCode") else None
         if sign and item is not None and item.get("IsTrackedAsInventory"):
-            net = dec(line["LineAmount"])
-            if amount_types == "Inclusive":
-                net -= dec(line.get("TaxAmount"))
-            moves.append((item, sign * dec(line["Quantity"]), q(net / rate)))
+            cost = None
+            if doc_type in PURCHASE_TYPES:
+                net = dec(line["LineAmount"])
+                if amount_types == "Inclusive":
+                    net -= dec(line.get("TaxAmount"))
+                cost = sign * q(net / rate)
+            moves.append((item, sign * dec(line["Quantity"]), cost))
     return moves
 
 
@@ -243,16 +261,52 @@ def _quantity(value):
     return format(Decimal(value).normalize(), "f")
 
 
+def _cost_out(qty, on_hand, pool):
+    """The cost of ``qty`` units (> 0) leaving at the item's average cost; taking the whole
+    quantity on hand (or more) takes the whole pool, so no rounding residue stays behind."""
+    if on_hand <= 0:
+        return Decimal(0)
+    if qty >= on_hand:
+        return pool
+    return q(pool / on_hand * qty)
+
+
+def _cost_back(item, qty, on_hand, pool):
+    """The cost of ``qty`` units (> 0) a customer returns (ACCRECCREDIT).
+
+    Xero's help says only that tracked items use average cost (S20). Strict reading: a
+    return comes back at the current average cost (a credit note need not name the sale it
+    reverses), and with nothing on hand at the last average cost the item had."""
+    if on_hand > 0:
+        return q(pool / on_hand * qty)
+    return q(dec(item.get("_unit_cost")) * qty)
+
+
 def apply_stock(moves, direction, doc_type):
-    """Apply (direction=1) or reverse (-1) stock moves; average cost as Xero does."""
+    """Apply moves (direction=1): -> the moves as applied, each with the cost it took into
+    (+) or out of (-) the item's TotalCostPool. ``direction=-1`` reverses moves returned by
+    an earlier apply exactly (voiding or re-lining an authorised document)."""
+    applied = []
     for item, qty, amount in moves:
         on_hand = dec(item.get("QuantityOnHand"))
         pool = dec(item.get("TotalCostPool"))
-        delta = qty * direction
-        if doc_type == "ACCPAY" or doc_type == "ACCPAYCREDIT":
-            pool += amount * direction * (1 if qty > 0 else -1)
-        elif on_hand > 0:
-            pool += q(pool / on_hand * delta)
+        if direction < 0:
+            delta, cost = -qty, -amount
+        elif doc_type in PURCHASE_TYPES:
+            delta, cost = qty, amount
+        elif qty < 0:
+            delta, cost = qty, -_cost_out(-qty, on_hand, pool)
+        else:
+            delta, cost = qty, _cost_back(item, qty, on_hand, pool)
         on_hand += delta
+        pool += cost
+        if on_hand == 0:
+            # Nothing left to value: whatever stayed in the pool leaves with the last unit.
+            cost -= pool
+            pool = Decimal(0)
+        if on_hand > 0 and pool >= 0:
+            item["_unit_cost"] = str(pool / on_hand)
         item["QuantityOnHand"] = num(on_hand)
-        item["TotalCostPool"] = num(q(pool) if on_hand != 0 else Decimal(0))
+        item["TotalCostPool"] = num(q(pool))
+        applied.append((item, qty, q(cost)))
+    return applied

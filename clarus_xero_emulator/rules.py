@@ -103,3 +103,43 @@ def check_lock(organisation, dates, errors):
         if message:
             errors.append(message)
             return
+
+
+# -- Inventory accounts and tracked items ------------------------------------------------------
+# Xero reserves INVENTORY-type accounts for tracked items: a line coded straight to one is
+# refused with "You cannot save this transaction using an inventory account type" (the
+# message integrators meet, e.g. AroFlo's help page of that title). On a bill or supplier
+# credit note a tracked item always books to its InventoryAssetAccountCode (S20: the
+# purchase adds to the item's cost pool); strict reading: another account sent with the
+# item is refused rather than silently replaced. On a sale a tracked item's line is its
+# revenue; the cost moves from the inventory asset account to COGS on its own, so an
+# INVENTORY-type account on a sale line is refused too. Purchase orders post nothing and
+# are not checked here.
+INVENTORY_ACCOUNT_REFUSED = "You cannot save this transaction using an inventory account type"
+
+
+def tracked_account_message(item_code, account_code):
+    # Wording chosen.
+    return ("Tracked inventory item '%s' must be coded to its inventory asset account '%s'."
+            % (item_code, account_code))
+
+
+def check_inventory_coding(account, item, sale, errors):
+    """The account of one invoice or credit note line against Xero's inventory rules."""
+    tracked = item is not None and item.get("IsTrackedAsInventory")
+    if tracked and not sale:
+        if account["Code"] != item.get("InventoryAssetAccountCode"):
+            errors.append(tracked_account_message(item["Code"],
+                                                  item.get("InventoryAssetAccountCode")))
+        return
+    if account["Type"] == "INVENTORY":
+        errors.append(INVENTORY_ACCOUNT_REFUSED)
+
+
+# -- Zero and negative totals ------------------------------------------------------------------
+# An invoice or credit note may total zero (S20: a stock adjustment is a zero-total bill with
+# an item line and a negative adjustment line); once AUTHORISED it has nothing to pay and
+# Xero shows it PAID (strict reading: nothing outstanding means paid, as for any other
+# document paid in full). A negative total is refused: Xero records the other direction
+# with the opposite document (a credit note for an invoice). Wording chosen.
+NEGATIVE_TOTAL = "The %s total cannot be negative."

@@ -21,6 +21,9 @@ NZ_ACCOUNTS = [
     ("260", "Other Revenue", "REVENUE", "OUTPUT2", {}),
     ("270", "Interest Income", "REVENUE", "NONE", {}),
     ("310", "Cost of Goods Sold", "DIRECTCOSTS", "INPUT2", {}),
+    # Where stock adjustments, stocktakes and scrap are coded against (S20: the negative
+    # line of a zero-total adjustment bill); no tax, as an adjustment is no purchase.
+    ("312", "Inventory Adjustments", "DIRECTCOSTS", "NONE", {}),
     ("400", "Advertising", "EXPENSE", "INPUT2", {}),
     ("404", "Bank Fees", "EXPENSE", "NONE", {}),
     ("425", "Freight & Courier", "EXPENSE", "INPUT2", {}),
@@ -46,6 +49,7 @@ AU_ACCOUNTS = [
     ("200", "Sales", "REVENUE", "OUTPUT", {}),
     ("260", "Other Revenue", "REVENUE", "OUTPUT", {}),
     ("310", "Cost of Goods Sold", "DIRECTCOSTS", "INPUT", {}),
+    ("312", "Inventory Adjustments", "DIRECTCOSTS", "BASEXCLUDED", {}),
     ("425", "Freight & Courier", "EXPENSE", "INPUT", {}),
     ("429", "General Expenses", "EXPENSE", "INPUT", {}),
     ("610", "Accounts Receivable", "CURRENT", "BASEXCLUDED", {"SystemAccount": "DEBTORS"}),
