@@ -24,3 +24,4 @@ from . import test_visibility
 from . import test_imports
 from . import test_payments_in
 from . import test_pull
+from . import test_demo_story
