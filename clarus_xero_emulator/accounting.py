@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from . import branding, credits, documents, parties, payments, settings
+from . import branding, credits, documents, ledger, manual_journals, parties, payments, settings
 
 ROUTES = [
     ("GET", "/Organisation", settings.get_organisation),
@@ -70,6 +70,15 @@ for _coll, _id in (("Invoices", "InvoiceID"), ("CreditNotes", "CreditNoteID"),
         ("PUT", "/%s/{%s}/History" % (_coll, _id), partial(payments.put_history, coll=_coll)),
         ("POST", "/%s/{%s}/History" % (_coll, _id), partial(payments.put_history, coll=_coll)),
     ]
+
+ROUTES += [
+    ("GET", "/ManualJournals", manual_journals.list_journals),
+    ("PUT", "/ManualJournals", manual_journals.put_journals),
+    ("POST", "/ManualJournals", manual_journals.post_journals),
+    ("GET", "/ManualJournals/{ManualJournalID}", manual_journals.get_journal),
+    ("POST", "/ManualJournals/{ManualJournalID}", manual_journals.post_journal),
+    ("GET", "/Reports/TrialBalance", ledger.get_trial_balance),
+]
 
 
 def _split(path):

@@ -45,7 +45,7 @@ def build_lines(ctx, raw_lines, old_lines, amount_types, sale, purchase_tracked_
             line["DiscountRate"] = num(discount)
         if discount_amount:
             line["DiscountAmount"] = num(discount_amount)
-        line["Tracking"] = _tracking(ctx, line.get("Tracking") or [], errors)
+        line["Tracking"] = checked_tracking(ctx, line.get("Tracking") or [], errors)
         lines.append(line)
     return lines, sub_total, total_tax, total
 
@@ -187,7 +187,8 @@ def _tax_override(line, computed, index, errors):
     return given
 
 
-def _tracking(ctx, refs, errors):
+def checked_tracking(ctx, refs, errors):
+    """Tracking references of one line (invoice, credit note, journal) -> stored form."""
     if len(refs) > 2:
         errors.append("A line item can have a maximum of 2 tracking categories")
     out = []

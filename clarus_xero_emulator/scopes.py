@@ -47,6 +47,9 @@ ENDPOINT_SCOPES = {
     "currencies": ("accounting.settings",), "trackingcategories": ("accounting.settings",),
     "organisation": ("accounting.settings",), "brandingthemes": ("accounting.settings",),
     "users": ("accounting.settings",),
+    # Only /Reports/TrialBalance is served: its granular scope, or the broad reports scope
+    # of an app created before the cutoff (S4, S6).
+    "reports": ("accounting.reports.trialbalance.read", "accounting.reports.read"),
 }
 
 

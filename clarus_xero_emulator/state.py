@@ -28,6 +28,7 @@ COLLECTIONS = (
     "Overpayments",
     "Prepayments",
     "BankTransactions",
+    "ManualJournals",
 )
 
 DEMO_CLIENT_ID = "clarus-demo-client"

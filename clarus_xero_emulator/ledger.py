@@ -1,0 +1,202 @@
+"""The general ledger as account balances, and GET /Reports/TrialBalance over it.
+
+Balances are in the organisation's base currency, debits positive. What posts (the double
+entry Xero makes for each):
+- AUTHORISED or PAID invoices and credit notes: each line's net amount on its account, the
+  tax on the GST system account, the total on Accounts Receivable (ACCREC, ACCRECCREDIT) or
+  Accounts Payable (ACCPAY, ACCPAYCREDIT). A tracked item sold or returned by a customer
+  also moves its cost between the item's inventory asset account and its COGS account, at
+  the cost the stock actually moved (S20); bought items are already coded to the inventory
+  asset account.
+- AUTHORISED payments: the bank account against Receivable or Payable.
+- AUTHORISED bank transactions (the money of overpayments and prepayments): the bank
+  account against the lines.
+- POSTED manual journals: each line, its tax on the GST account.
+Foreign amounts are converted at the document's CurrencyRate, each line rounded to the
+cent, and the difference left on the control account so every entry balances.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from .common import PROVIDER_NAME, ApiError
+from .manual_journals import gross
+from .msjson import dec, ms_date, ms_to_ts, parse_date, q
+from .state import new_id
+
+CONTROL = {"ACCREC": "DEBTORS", "ACCRECCREDIT": "DEBTORS", "ACCPAY": "CREDITORS",
+           "ACCPAYCREDIT": "CREDITORS"}
+# The sign of a document's lines: a sale credits revenue, a bill debits its accounts.
+LINE_SIGN = {"ACCREC": -1, "ACCPAYCREDIT": -1, "ACCPAY": 1, "ACCRECCREDIT": 1}
+# Payments that bring money into the bank (spec Payment.PaymentType).
+MONEY_IN = {"ACCRECPAYMENT", "APCREDITPAYMENT", "APOVERPAYMENTPAYMENT", "APPREPAYMENTPAYMENT"}
+SECTIONS = (("REVENUE", "Revenue"), ("EXPENSE", "Expenses"), ("ASSET", "Assets"),
+            ("LIABILITY", "Liabilities"), ("EQUITY", "Equity"))
+
+
+class _Book:
+    """Account balances being built: code -> Decimal (debit positive)."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.balances = {}
+        accounts = ctx.data["Accounts"].values()
+        self.by_id = {a["AccountID"]: a for a in accounts}
+        self.system = {a.get("SystemAccount"): a["Code"] for a in accounts
+                       if a.get("SystemAccount")}
+
+    def post(self, lines, control_code):
+        """Post (code, amount) lines, rounded; the control account takes the balance."""
+        total = Decimal(0)
+        for code, amount in lines:
+            amount = q(amount)
+            if code and amount:
+                self.balances[code] = self.balances.get(code, Decimal(0)) + amount
+                total += amount
+        if total and control_code:
+            self.balances[control_code] = self.balances.get(control_code, Decimal(0)) - total
+
+
+def _rate(rec):
+    return dec(rec.get("CurrencyRate"), "1") or Decimal(1)
+
+
+def _on_or_before(rec, until):
+    when = ms_to_ts(rec.get("Date"))
+    return until is None or when is None or when <= until
+
+
+def _documents(book, until):
+    ctx = book.ctx
+    for coll in ("Invoices", "CreditNotes"):
+        for rec in ctx.data[coll].values():
+            if rec.get("Status") not in ("AUTHORISED", "PAID") or not _on_or_before(rec, until):
+                continue
+            sign, rate = LINE_SIGN[rec["Type"]], _rate(rec)
+            lines = []
+            for line in rec.get("LineItems") or []:
+                net = dec(line.get("LineAmount"))
+                if rec.get("LineAmountTypes") == "Inclusive":
+                    net -= dec(line.get("TaxAmount"))
+                lines.append((line.get("AccountCode"), sign * net / rate))
+                lines.append((book.system.get("GST"), sign * dec(line.get("TaxAmount")) / rate))
+            book.post(lines, book.system.get(CONTROL[rec["Type"]]))
+            _cost_of_sales(book, rec)
+
+
+def _cost_of_sales(book, rec):
+    """A sale or customer return of tracked items moves their cost (stored as moved)."""
+    if rec["Type"] not in ("ACCREC", "ACCRECCREDIT"):
+        return
+    for item_id, _qty, cost in rec.get("_stock") or []:
+        item = book.ctx.data["Items"].get(item_id)
+        if item is None:
+            continue
+        cogs = (item.get("PurchaseDetails") or {}).get("COGSAccountCode")
+        book.post([(item.get("InventoryAssetAccountCode"), Decimal(cost))], cogs)
+
+
+def _payments(book, until):
+    for pay in book.ctx.data["Payments"].values():
+        if pay.get("Status") != "AUTHORISED" or not _on_or_before(pay, until):
+            continue
+        kind = pay.get("PaymentType") or ""
+        control = book.system.get("DEBTORS" if kind.startswith("AR") or kind == "ACCRECPAYMENT"
+                                  else "CREDITORS")
+        amount = dec(pay.get("Amount")) / _rate(pay)
+        sign = 1 if kind in MONEY_IN else -1
+        book.post([((pay.get("Account") or {}).get("Code"), sign * amount)], control)
+
+
+def _bank_transactions(book, until):
+    for txn in book.ctx.data["BankTransactions"].values():
+        if txn.get("Status") != "AUTHORISED" or not _on_or_before(txn, until):
+            continue
+        sign = -1 if str(txn.get("Type")).startswith("RECEIVE") else 1
+        rate = _rate(txn)
+        lines = [(line.get("AccountCode"), sign * dec(line.get("LineAmount")) / rate)
+                 for line in txn.get("LineItems") or []]
+        book.post(lines, (txn.get("BankAccount") or {}).get("Code"))
+
+
+def _journals(book, until):
+    for journal in book.ctx.data["ManualJournals"].values():
+        if journal.get("Status") != "POSTED" or not _on_or_before(journal, until):
+            continue
+        amount_types = journal.get("LineAmountTypes") or "NoTax"
+        lines = []
+        for line in journal.get("JournalLines") or []:
+            tax = dec(line.get("TaxAmount"))
+            total = gross(line, amount_types)
+            lines.append((line.get("AccountCode"), total - tax))
+            lines.append((book.system.get("GST"), tax))
+        book.post(lines, None)
+
+
+def account_balances(ctx, until=None):
+    """{account code: balance (Decimal, debit positive)} of everything dated on or before
+    ``until`` (epoch seconds; None = everything)."""
+    book = _Book(ctx)
+    _documents(book, until)
+    _payments(book, until)
+    _bank_transactions(book, until)
+    _journals(book, until)
+    return {code: amount for code, amount in book.balances.items() if amount}
+
+
+# -- GET /Reports/TrialBalance -----------------------------------------------------------------
+def _cell(value, account_id):
+    return {"Value": value, "Attributes": [{"Value": account_id, "Id": "account"}]}
+
+
+def _money(amount):
+    return "%.2f" % amount if amount else ""
+
+
+def get_trial_balance(ctx):
+    """Spec ReportWithRows: one section per account class, one row per account with a
+    balance: "Name (Code)", Debit, Credit, YTD Debit, YTD Credit.
+
+    Chosen: Debit/Credit and YTD Debit/YTD Credit both show the balance at the report date
+    (the emulator keeps no financial-year close). ``paymentsOnly`` is not supported: 400."""
+    if str(ctx.param("paymentsOnly", "")).lower() == "true":
+        raise ApiError(400, {"ErrorNumber": 10, "Type": "ValidationException",
+                             "Message": "paymentsOnly is not supported by this emulator"})
+    day = dt.datetime.fromtimestamp(ctx.now, dt.UTC).date()
+    if ctx.param("date"):
+        try:
+            day = dt.datetime.fromtimestamp(parse_date(ctx.param("date")), dt.UTC).date()
+        except (TypeError, ValueError):
+            raise ApiError(400, {"ErrorNumber": 10, "Type": "ValidationException",
+                                 "Message": "'%s' is not a valid date" % ctx.param("date")})
+    end = dt.datetime.combine(day, dt.time(23, 59, 59), dt.UTC).timestamp()
+    balances = account_balances(ctx, end)
+    accounts = {a["Code"]: a for a in ctx.data["Accounts"].values()}
+    rows = [{"RowType": "Header", "Cells": [{"Value": v} for v in (
+        "Account", "Debit", "Credit", "YTD Debit", "YTD Credit")]}]
+    debit_total = credit_total = Decimal(0)
+    for cls, title in SECTIONS:
+        section = []
+        for code in sorted(c for c in balances if accounts.get(c, {}).get("Class") == cls):
+            acc, amount = accounts[code], balances[code]
+            debit, credit = (amount, Decimal(0)) if amount > 0 else (Decimal(0), -amount)
+            debit_total += debit
+            credit_total += credit
+            cells = ["%s (%s)" % (acc["Name"], code), _money(debit), _money(credit),
+                     _money(debit), _money(credit)]
+            section.append({"RowType": "Row",
+                            "Cells": [_cell(v, acc["AccountID"]) for v in cells]})
+        if section:
+            rows.append({"RowType": "Section", "Title": title, "Rows": section})
+    totals = ["Total", "%.2f" % debit_total, "%.2f" % credit_total, "%.2f" % debit_total,
+              "%.2f" % credit_total]
+    rows.append({"RowType": "Section", "Title": "", "Rows": [
+        {"RowType": "SummaryRow", "Cells": [{"Value": v} for v in totals]}]})
+    report = {"ReportID": "TrialBalance", "ReportName": "Trial Balance",
+              "ReportType": "TrialBalance",
+              "ReportTitles": ["Trial Balance", ctx.org.name,
+                               "As at %d %s" % (day.day, day.strftime("%B %Y"))],
+              "ReportDate": "%d %s" % (day.day, day.strftime("%B %Y")),
+              "UpdatedDateUTC": ms_date(ctx.now), "Fields": [], "Rows": rows}
+    return 200, {"Id": new_id(), "Status": "OK", "ProviderName": PROVIDER_NAME,
+                 "DateTimeUTC": ms_date(ctx.now), "Reports": [report]}
