@@ -8,6 +8,7 @@ from . import stock_move
 from . import stock_picking
 from . import sale_order_line
 from . import sale_order
+from . import sale_order_board
 from . import account_move
 from . import clarus_shipment_label
 from . import clarus_shipment_label_line

@@ -6,3 +6,4 @@ from . import test_concurrency
 from . import test_tours
 from . import test_security
 from . import test_crons
+from . import test_board
