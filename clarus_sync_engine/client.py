@@ -57,6 +57,11 @@ KINDS = {
     "purchase_order": ("PurchaseOrders", "PurchaseOrderID", "PurchaseOrderNumber",
                        "update_or_create_purchase_orders", "purchase_orders"),
     "payment": ("Payments", "PaymentID", "Reference", "create_payments", "payments"),
+    # Stock adjustments: zero-total ACCPAY bills (increases) and ACCPAYCREDIT (decreases).
+    "stock_adjustment": ("Invoices", "InvoiceID", "InvoiceNumber", "update_or_create_invoices",
+                         "invoices"),
+    "stock_adjustment_credit": ("CreditNotes", "CreditNoteID", "CreditNoteNumber",
+                                "update_or_create_credit_notes", "credit_notes"),
     # One payment per request: ``POST /Payments/{id}`` with Status DELETED.
     "payment_delete": ("Payments", "PaymentID", "Reference", None, None),
     "allocation": ("Allocations", "AllocationID", None, None, None),
@@ -69,7 +74,8 @@ BillKey = namedtuple("BillKey", "contact_id number date")
 # SDK argument -> query parameter name, for measuring look-up URLs (``urls``).
 FIXED_PARAM_NAMES = {"include_archived": "includeArchived", "unitdp": "unitdp"}
 # Batch methods that accept unitdp (4-decimal unit prices).
-UNITDP_KINDS = frozenset({"item", "invoice", "credit_note"})
+UNITDP_KINDS = frozenset({"item", "invoice", "credit_note", "stock_adjustment",
+                          "stock_adjustment_credit"})
 HISTORY_METHODS = {
     "invoice": ("create_invoice_history", "invoice_id"),
     "credit_note": ("create_credit_note_history", "credit_note_id"),
@@ -372,7 +378,8 @@ class XeroGateway:
         else:
             reader = {"contact": "get_contacts", "item": "get_items",
                       "credit_note": "get_credit_notes", "payment": "get_payments",
-                      "invoice": "get_invoices"}[kind]
+                      "invoice": "get_invoices", "stock_adjustment": "get_invoices",
+                      "stock_adjustment_credit": "get_credit_notes"}[kind]
             # Archived contacts still hold their code and name: the caller must see them.
             extra = {"include_archived": True} if kind == "contact" else {}
             clauses = [urls.equals_clause(field, key) for key in keys]

@@ -30,6 +30,9 @@ KIND_ORDER = {
     "item": 0,
     "invoice": 1,
     "purchase_order": 1,
+    # Stock adjustments (zero-total bills and supplier credit notes) need their items.
+    "stock_adjustment": 1,
+    "stock_adjustment_credit": 1,
     "credit_note": 2,
     # A payment deleted in Xero frees the document's amount due before new payments go
     # (an amount changed in Odoo is a deletion and a new payment in Xero).

@@ -30,6 +30,8 @@
         "views/clarus_xero_conflict_views.xml",
         "views/clarus_xero_connection_contacts_views.xml",
         "views/clarus_xero_pull_views.xml",
+        "views/clarus_xero_connection_stock_views.xml",
+        "views/stock_xero_status_views.xml",
         "views/clarus_xero_menus.xml",
     ],
     "assets": {

@@ -23,6 +23,8 @@ KIND_SELECTION = [
     ("import_overpayment", "Overpayment from Xero"),
     ("import_prepayment", "Prepayment from Xero"),
     ("import_contact", "Contact from Xero"),
+    ("stock_adjustment", "Stock increase (zero-total bill)"),
+    ("stock_adjustment_credit", "Stock decrease (zero-total supplier credit)"),
 ]
 STATE_SELECTION = [
     (states.PENDING, "Pending"),

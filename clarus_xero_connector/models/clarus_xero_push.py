@@ -38,6 +38,8 @@ BUILDERS = {
     "history": "_history_element",
     "payment": "_payment_element",
     "payment_delete": "_payment_delete_element",
+    "stock_adjustment": "_stock_increase_element",
+    "stock_adjustment_credit": "_stock_decrease_element",
 }
 # Payments and their deletions stand for payment links, not bound records: their results
 # are written on the links (``_record_payments``).
@@ -57,6 +59,9 @@ LOOKUP_FIELD = {
     "invoice": "InvoiceNumber",
     "credit_note": "CreditNoteNumber",
     "purchase_order": "PurchaseOrderNumber",
+    # Numbered by Odoo (the operation's reference), so a lost answer is found by number.
+    "stock_adjustment": "InvoiceNumber",
+    "stock_adjustment_credit": "CreditNoteNumber",
 }
 
 

@@ -25,3 +25,4 @@ from . import test_imports
 from . import test_payments_in
 from . import test_pull
 from . import test_demo_story
+from . import test_stock_tracked

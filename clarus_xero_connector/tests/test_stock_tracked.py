@@ -1,0 +1,268 @@
+"""Xero tracks inventory: adjustments, stocktakes, scrap and returns to suppliers reach
+Xero as zero-total bills (increases) and supplier credit notes (decreases) that move
+each item's QuantityOnHand and TotalCostPool at Odoo's cost, exactly once."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from .common import XeroEmulatorCase
+
+LOST_ANSWER = {"mode": "timeout", "hold": 1.5, "count": 1, "method": "POST"}
+CENT = Decimal("0.01")
+
+
+def dec(value):
+    return Decimal(str(value or 0))
+
+
+@tagged("post_install", "-at_install")
+class TestStockTracked(XeroEmulatorCase):
+    def setUp(self):
+        super().setUp()
+        self.env.user.group_ids |= self.env.ref("stock.group_stock_manager")
+        self.connection.write({"tracked_items": True, "stock_adjustment_account_code": "312"})
+        self.warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.env.company.id)], limit=1)
+        self.stock_location = self.warehouse.lot_stock_id
+        self.bolt = self.make_product("BOLT-1", cost=2.5)
+        self.nut = self.make_product("NUT-1", cost=0.35)
+
+    # ---------------------------------------------------------------- helpers
+
+    def make_product(self, code, cost):
+        return self.env["product.product"].create({
+            "name": f"Product {code}", "default_code": code, "is_storable": True,
+            "standard_price": cost, "type": "consu"})
+
+    def count(self, counts, location=None):
+        """Apply a count (``{product: counted quantity}``) as a stocktake does; return
+        the inventory moves it made."""
+        location = location or self.stock_location
+        Quant = self.env["stock.quant"].with_context(inventory_mode=True)
+        quants = Quant.browse()
+        for product, quantity in counts.items():
+            quant = Quant.search([("product_id", "=", product.id),
+                                  ("location_id", "=", location.id)], limit=1)
+            if quant:
+                quant.inventory_quantity = quantity
+            else:
+                quant = Quant.create({"product_id": product.id, "location_id": location.id,
+                                      "inventory_quantity": quantity})
+            quants |= quant
+        before = self.env["stock.move"].sudo().search([], order="id desc", limit=1).id or 0
+        quants.action_apply_inventory()
+        return self.env["stock.move"].search([("id", ">", before), ("is_inventory", "=", True)])
+
+    def push_until_done(self, rounds=20):
+        Job = self.env["clarus.xero.job"]
+        for _round in range(rounds):
+            Job.search([("state", "=", "pending")]).write(
+                {"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
+            Job._requeue_stuck(older_than=timedelta(0))
+            self.push()
+            if not Job.search_count([("state", "in", ("pending", "running"))]):
+                return
+        self.fail("the queue did not drain")
+
+    def item(self, product):
+        return next(i for i in self.xero_documents("Items")
+                    if i["Code"] == product.default_code)
+
+    def xero_document(self, record, collection):
+        field = "InvoiceNumber" if collection == "Invoices" else "CreditNoteNumber"
+        found = [d for d in self.xero_documents(collection)
+                 if d.get(field) == record._clarus_xero_stock_number()]
+        self.assertEqual(len(found), 1, "one Xero document per operation")
+        return found[0]
+
+    def writes(self, collection):
+        return len([r for r in self.xero_requests() if r["method"] in ("PUT", "POST")
+                    and r["path"].endswith(f"/{collection}")])
+
+    def assert_pool(self, product, documents, moves):
+        """Xero's pool is Odoo's value of the moves, in Xero's base currency, within the
+        rounding the engine documents (a cent per line, plus the currency conversion)."""
+        rate = dec(documents[0]["CurrencyRate"] or 1)
+        signed = sum(dec(m.value) * (1 if m.location_dest_id.usage == "internal" else -1)
+                     for m in moves)
+        item = self.item(product)
+        self.assertLessEqual(abs(dec(item["TotalCostPool"]) - signed / rate),
+                             CENT * len(moves) + CENT)
+
+    # ------------------------------------------------------------------ tests
+
+    def test_adjustment_up_then_down_moves_quantity_and_cost_pool(self):
+        [up] = self.count({self.bolt: 8})
+        self.assertEqual(up.clarus_xero_stock_state, "queued")
+        self.assertEqual(self.jobs_for(up).kind, "stock_adjustment")
+        self.push_until_done()
+        self.assertEqual(up.clarus_xero_stock_state, "synced")
+        bill = self.xero_document(up, "Invoices")
+        self.assertEqual(up.clarus_xero_stock_number, bill["InvoiceNumber"])
+        self.assertEqual(bill["Type"], "ACCPAY")
+        self.assertEqual(dec(bill["Total"]), 0)
+        # Xero settles a zero-total bill at once: nothing is left to pay.
+        self.assertEqual(dec(bill["AmountDue"]), 0)
+        self.assertEqual(bill["Status"], "PAID")
+        item_line, balance = bill["LineItems"]
+        self.assertEqual((item_line["ItemCode"], item_line["AccountCode"]), ("BOLT-1", "630"))
+        self.assertEqual(balance["AccountCode"], "312", "Inventory Adjustments")
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 8)
+        self.assertEqual(dec(up.value), Decimal("20"))
+        self.assert_pool(self.bolt, [bill], up)
+
+        [down] = self.count({self.bolt: 5})
+        self.assertEqual(self.jobs_for(down).kind, "stock_adjustment_credit")
+        self.push_until_done()
+        credit = self.xero_document(down, "CreditNotes")
+        self.assertEqual(credit["Type"], "ACCPAYCREDIT")
+        self.assertEqual(dec(credit["Total"]), 0)
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 5)
+        self.assertEqual(self.bolt.qty_available, 5)
+        self.assert_pool(self.bolt, [bill], up | down)
+
+    def test_scrap_lowers_xero_stock_and_shows_on_the_scrap(self):
+        self.count({self.bolt: 10})
+        scrap = self.env["stock.scrap"].create({
+            "product_id": self.bolt.id, "scrap_qty": 3, "location_id": self.stock_location.id})
+        scrap.action_validate()
+        self.assertEqual(scrap.state, "done")
+        self.assertEqual(scrap.clarus_xero_stock_state, "queued")
+        self.push_until_done()
+        self.assertEqual(scrap.clarus_xero_stock_state, "synced")
+        credit = self.xero_document(scrap, "CreditNotes")
+        self.assertEqual(scrap.clarus_xero_stock_number, scrap.name)
+        self.assertEqual(dec(credit["Total"]), 0)
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 7)
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]),
+                         dec(self.bolt.qty_available))
+
+    def test_return_to_supplier_is_one_credit_in_the_suppliers_name(self):
+        self.count({self.bolt: 10, self.nut: 20})
+        supplier = self.env.ref("stock.stock_location_suppliers")
+        picking = self.env["stock.picking"].create({
+            "picking_type_id": self.warehouse.out_type_id.id, "partner_id": self.partner_a.id,
+            "location_id": self.stock_location.id, "location_dest_id": supplier.id,
+            "move_ids": [Command.create({
+                "product_id": product.id, "product_uom_qty": qty,
+                "location_id": self.stock_location.id, "location_dest_id": supplier.id})
+                for product, qty in ((self.bolt, 4), (self.nut, 6))],
+        })
+        picking.action_confirm()
+        picking.move_ids.quantity = 0
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.move_ids.picked = True
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(self.jobs_for(picking).kind, "stock_adjustment_credit")
+        self.push_until_done()
+        credit = self.xero_document(picking, "CreditNotes")
+        contact = self.env["clarus.xero.binding"]._get(self.connection, self.partner_a)
+        self.assertEqual(credit["Contact"]["ContactID"], contact.xero_id)
+        self.assertEqual(len(credit["LineItems"]), 3, "two products and the balance")
+        self.assertEqual(dec(credit["Total"]), 0)
+        self.assertEqual(picking.clarus_xero_stock_state, "synced")
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 6)
+        self.assertEqual(dec(self.item(self.nut)["QuantityOnHand"]), 14)
+
+    def test_stocktake_of_many_products_goes_in_one_request(self):
+        products = self.env["product.product"].union(*[
+            self.make_product(f"CNT-{n:03d}", cost=1 + n / 7) for n in range(45)])
+        moves = self.count({product: 3 + n % 4 for n, product in enumerate(products)})
+        self.assertEqual(len(moves), 45)
+        self.push_until_done()
+        self.assertEqual(set(moves.mapped("clarus_xero_stock_state")), {"synced"})
+        self.assertEqual(self.writes("Invoices"), 1, "45 documents, one request")
+        items = {i["Code"]: i for i in self.xero_documents("Items")}
+        for n, product in enumerate(products):
+            self.assertEqual(dec(items[product.default_code]["QuantityOnHand"]), 3 + n % 4)
+
+    def test_do_not_sync_keeps_the_scrap_home(self):
+        self.count({self.bolt: 10})
+        self.push_until_done()
+        scrap = self.env["stock.scrap"].create({
+            "product_id": self.bolt.id, "scrap_qty": 2, "location_id": self.stock_location.id,
+            "clarus_xero_no_sync": True, "clarus_xero_no_sync_reason": "Counted in Xero"})
+        scrap.action_validate()
+        self.assertFalse(self.jobs_for(scrap))
+        self.assertEqual(scrap.clarus_xero_stock_state, "excluded")
+        self.push_until_done()
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 10)
+
+    def test_flagging_a_queued_adjustment_cancels_it(self):
+        [move] = self.count({self.bolt: 4})
+        move.write({"clarus_xero_no_sync": True,
+                    "clarus_xero_no_sync_reason": "Opening stock entered in Xero"})
+        self.assertEqual(self.jobs_for(move).state, "cancelled")
+        self.assertEqual(move.clarus_xero_stock_state, "excluded")
+
+    def test_lost_answer_is_looked_up_not_adjusted_twice(self):
+        [move] = self.count({self.bolt: 6})
+        # Item and contact first, so the next request is the adjustment itself.
+        self.push_until_done()
+        [again] = self.count({self.bolt: 9})
+        self.control("POST", "/faults", dict(LOST_ANSWER, path_prefix="/api.xro/2.0/Invoices"))
+        self.connection.request_timeout = 1
+        self.push()
+        job = self.jobs_for(again)
+        self.assertTrue(job.outcome_unknown, "looked up before it is sent again")
+        writes = self.writes("Invoices")
+        # Xero forgets the idempotency key after six minutes: only the look-up is left.
+        self.control("POST", "/clock", {"advance_seconds": 400})
+        self.push_until_done()
+        self.assertEqual(job.state, "done")
+        self.assertEqual(self.writes("Invoices"), writes, "found, not sent again")
+        self.xero_document(again, "Invoices")
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 9)
+        self.assertEqual(again.clarus_xero_stock_state, "synced")
+        self.assertEqual(move.clarus_xero_stock_state, "synced")
+
+    # ------------------------------------------------------------- bad input
+
+    def assert_failed_alone(self, record, words):
+        job = self.jobs_for(record)
+        self.assertEqual(job.state, "failed")
+        self.assertIn(words, job.error_message)
+        self.assertEqual(record.clarus_xero_stock_state, "error")
+        self.assertIn(words, record.clarus_xero_stock_error)
+
+    def test_product_without_cost_fails_on_its_move_and_sends_nothing(self):
+        free = self.make_product("FREE-1", cost=0)
+        moves = self.count({free: 5, self.bolt: 2})
+        self.push_until_done()
+        bad = moves.filtered(lambda m: m.product_id == free)
+        self.assert_failed_alone(bad, "has no cost in Odoo")
+        self.assertFalse([d for d in self.xero_documents("Invoices")
+                          if d.get("InvoiceNumber") == bad._clarus_xero_stock_number()])
+        good = moves - bad
+        self.assertEqual(good.clarus_xero_stock_state, "synced", "the rest goes through")
+        self.assertEqual(dec(self.item(free)["QuantityOnHand"]), 0)
+
+    def test_unmapped_adjustment_account_fails_with_what_to_do(self):
+        self.connection.stock_adjustment_account_code = False
+        scrap_move = self.count({self.bolt: 3})
+        self.push_until_done()
+        self.assert_failed_alone(scrap_move, "No inventory adjustment account")
+        self.assertEqual(self.writes("Invoices"), 0, "nothing half-sent")
+        self.connection.stock_adjustment_account_code = "999"
+        self.jobs_for(scrap_move).action_retry()
+        self.push_until_done()
+        self.assert_failed_alone(scrap_move, "999 is not an active account")
+        self.connection.stock_adjustment_account_code = "312"
+        self.jobs_for(scrap_move).action_retry()
+        self.push_until_done()
+        self.assertEqual(scrap_move.clarus_xero_stock_state, "synced")
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 3)
+
+    def test_negative_stocktake_fails_on_its_line(self):
+        self.count({self.bolt: 4})
+        self.push_until_done()
+        [negative] = self.count({self.bolt: -2})
+        self.push_until_done()
+        self.assert_failed_alone(negative, "leaves -2 on hand")
+        self.assertEqual(self.writes("CreditNotes"), 0, "nothing half-sent")
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 4)
