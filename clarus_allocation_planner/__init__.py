@@ -15,4 +15,4 @@ from .planner import (
     priority_inversions,
     serving_order,
 )
-from .stage import STAGES, OrderFacts, fulfilment_stage
+from .stage import STAGES, ChainMove, OrderFacts, chain_progress, fulfilment_stage

@@ -24,6 +24,36 @@ class OrderFacts:
     packed: bool = False
 
 
+@dataclass(frozen=True)
+class ChainMove:
+    """One open move of a delivery chain.
+
+    ``step`` 0 takes stock out of the stock location (the one-step delivery, or the pick
+    of a two- or three-step route); later steps exist only once the step before them is
+    done (Odoo pushes them then). ``last`` is the move that delivers to the customer.
+    ``packaged``: its lines put stock in a package, or (for a later step) take a package
+    that an earlier step filled.
+    """
+
+    step: int
+    last: bool
+    picked: bool = False
+    packaged: bool = False
+
+
+def chain_progress(moves):
+    """``(picked, packed)`` of an order from the open moves of its delivery chains.
+
+    Picking: a first move is being picked, or a later step exists (the pick is done).
+    Packed: the delivery to the customer carries packages, or comes after a pack step
+    that is done (step 2 of pick -> pack -> ship).
+    """
+    moves = list(moves)
+    picked = any(m.step == 0 and m.picked for m in moves) or any(m.step > 0 for m in moves)
+    packed = any(m.last and (m.packaged or m.step >= 2) for m in moves)
+    return picked, packed
+
+
 def fulfilment_stage(facts, digits=6):
     """The board column of an order.
 

@@ -4,9 +4,11 @@ Data flow: pick the open delivery moves -> lock their products -> read free stoc
 plan (``clarus_allocation_planner``) -> reserve through ``stock.move._action_assign``
 -> record what each line got and what it still lacks.
 
-Allocation *is* the reservation of an allocation-managed delivery move; the stored
-``stock.move.clarus_allocated_qty`` is the quantity allocation gave it (product unit), so
-picking can be checked against it.
+Allocation *is* the reservation of an allocation-managed move: the one that takes stock
+out of the stock location (the delivery in one step, the pick in two or three steps). The
+stored ``stock.move.clarus_allocated_qty`` is the quantity allocation gave it (product
+unit), so picking can be checked against it. Later steps (pack, ship) are pushed from the
+pick when it is done and reserve only what it brought.
 """
 
 from odoo import api, models
@@ -36,14 +38,18 @@ class ClarusAllocationEngine(models.AbstractModel):
 
     @api.model
     def _managed_moves_domain(self):
+        """Open sale moves that take stock out of the stock location of an allocating
+        warehouse: one-step deliveries, and the picks of two- and three-step routes."""
+        pick_types = self.env["stock.warehouse"].sudo().with_context(active_test=False).search(
+            [("clarus_allocation_required", "=", True)]).pick_type_id
         return Domain([
             ("sale_line_id", "!=", False),
-            ("picking_type_id.code", "=", "outgoing"),
             ("picking_type_id.warehouse_id.clarus_allocation_required", "=", True),
             ("move_orig_ids", "=", False),
             ("state", "in", OPEN_MOVE_STATES),
             ("picked", "=", False),
-        ])
+        ]) & (Domain("picking_type_id.code", "=", "outgoing")
+              | Domain("picking_type_id", "in", pick_types.ids))
 
     @api.model
     def _lock_products(self, products):
@@ -155,11 +161,18 @@ class ClarusAllocationEngine(models.AbstractModel):
         except AllocationInputError as err:
             raise UserError(self.env._(
                 "%(line)s: %(reason)s", line=line.display_name, reason=str(err)))
+        # In a multi-step route, what was already picked stays with the line.
+        in_transit = line._clarus_in_transit_qty()
+        if line.product_uom_id.compare(target, in_transit) < 0:
+            raise UserError(self.env._(
+                "%(line)s: %(picked)s %(uom)s are already picked and on their way; the "
+                "allocation cannot go below that.", line=line.display_name,
+                picked=in_transit, uom=line.product_uom_id.name))
         with self.env.cr.savepoint():
             self._lock_products(moves.product_id)
             moves._clarus_deallocate()
             self._reserve(self._spread(moves, line.product_uom_id._compute_quantity(
-                target, line.product_id.uom_id)))
+                target - in_transit, line.product_id.uom_id)))
             if line.product_uom_id.compare(line.clarus_allocated_qty, target) < 0:
                 raise UserError(self.env._(
                     "Only %(free)s %(uom)s of %(product)s can be allocated to %(order)s, "

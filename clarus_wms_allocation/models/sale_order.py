@@ -5,9 +5,11 @@ from clarus_allocation_planner import (
     MODE_ALL_OR_NOTHING,
     MODE_PARTIAL,
     OrderFacts,
+    chain_progress,
     fulfilment_stage,
 )
 
+from .clarus_allocation_engine import OPEN_MOVE_STATES
 from .sale_order_line import CHANGE_STATES
 
 PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent"), ("3", "Critical")]
@@ -42,7 +44,10 @@ class SaleOrder(models.Model):
     @api.depends(
         "state", "order_line.clarus_open_qty", "order_line.clarus_allocated_qty",
         "order_line.clarus_exception", "order_line.qty_delivered",
-        "order_line.move_ids.picked", "order_line.move_ids.move_line_ids.result_package_id")
+        "order_line.move_ids.state", "order_line.move_ids.picked",
+        "order_line.move_ids.move_orig_ids",
+        "order_line.move_ids.move_line_ids.result_package_id",
+        "order_line.move_ids.move_line_ids.package_id")
     def _compute_clarus_fulfilment_stage(self):
         for order in self:
             if order.state != "sale":
@@ -52,16 +57,15 @@ class SaleOrder(models.Model):
 
     def _clarus_order_facts(self):
         lines = self.order_line.filtered(lambda ln: not ln.display_type)
-        open_moves = lines.move_ids.filtered(
-            lambda m: m.state not in ("done", "cancel", "draft")
-            and m.picking_type_id.code == "outgoing")
+        picked, packed = chain_progress(
+            move._clarus_chain_move() for move in lines._clarus_chain_moves())
         return OrderFacts(
             open_quantity=sum(lines.mapped("clarus_open_qty")),
             allocated_quantity=sum(lines.mapped("clarus_allocated_qty")),
             shipped_quantity=sum(lines.mapped("qty_delivered")),
             has_shortfall=any(lines.mapped("clarus_exception")),
-            picked=any(open_moves.mapped("picked")),
-            packed=bool(open_moves.move_line_ids.result_package_id),
+            picked=picked,
+            packed=packed,
         )
 
     @api.depends("order_line.clarus_change_state")
@@ -78,7 +82,7 @@ class SaleOrder(models.Model):
                 raise UserError(self.env._(
                     "%(order)s is not a confirmed sale order.", order=order.name))
             lines = order.order_line.filtered(lambda ln: ln.product_id.is_storable)
-            missing = lines.filtered(lambda ln: not ln._clarus_open_moves(include_picked=True))
+            missing = lines.filtered(lambda ln: not ln._clarus_chain_moves())
             undelivered = missing.filtered(
                 lambda ln: ln.product_uom_id.compare(ln.qty_delivered, ln.product_uom_qty) < 0)
             if undelivered:
@@ -103,7 +107,16 @@ class SaleOrder(models.Model):
     def action_clarus_deallocate(self):
         """Release every allocation of these orders (before picking begins)."""
         self._clarus_check_allocatable()
-        moves = self.order_line.move_ids.filtered(lambda m: m._clarus_is_allocation_managed())
+        moves = self.order_line.move_ids.filtered(
+            lambda m: m.state in OPEN_MOVE_STATES and m._clarus_is_allocation_managed())
+        if not moves:
+            in_transit = self.order_line._clarus_chain_moves()
+            if in_transit:
+                raise UserError(self.env._(
+                    "Everything allocated to %(orders)s is already picked (%(pickings)s): "
+                    "there is nothing left to deallocate.",
+                    orders=", ".join(self.mapped("name")),
+                    pickings=", ".join(in_transit.picking_id.mapped("name"))))
         moves._clarus_deallocate()
         self.order_line.filtered("clarus_shortfall_qty").clarus_shortfall_qty = 0.0
         return True

@@ -33,14 +33,21 @@ class SaleOrderLine(models.Model):
     _clarus_exception_idx = models.Index("(product_id) WHERE clarus_exception IS TRUE")
 
     @api.depends("move_ids.clarus_allocated_qty", "move_ids.product_qty", "move_ids.state",
-                 "move_ids.picking_type_id", "product_uom_id")
+                 "move_ids.picking_type_id", "move_ids.quantity", "move_ids.move_orig_ids",
+                 "product_uom_id")
     def _compute_clarus_allocation(self):
+        """Open: what the line's open deliveries still carry, every step counted once
+        (a unit is on the pick, the pack or the ship move, never on two). Allocated:
+        what allocation holds on the first moves plus what later steps hold, picked and
+        on its way to the customer."""
         for line in self:
-            moves = line._clarus_open_moves(include_picked=True)
+            chain = line._clarus_chain_moves()
+            first = chain.filtered(lambda m: m._clarus_is_allocation_managed())
             to_line_uom = line.product_id.uom_id._compute_quantity
-            open_qty = sum(to_line_uom(m.product_qty, line.product_uom_id) for m in moves)
-            allocated = sum(
-                to_line_uom(m.clarus_allocated_qty, line.product_uom_id) for m in moves)
+            open_qty = to_line_uom(sum(chain.mapped("product_qty")), line.product_uom_id)
+            allocated = to_line_uom(
+                sum(first.mapped("clarus_allocated_qty"))
+                + (chain - first)._clarus_in_transit_product_qty(), line.product_uom_id)
             line.clarus_open_qty = open_qty
             line.clarus_allocated_qty = allocated
             line.clarus_unallocated_qty = max(open_qty - allocated, 0.0)
@@ -54,12 +61,26 @@ class SaleOrderLine(models.Model):
                 and uom.compare(line.clarus_unallocated_qty, 0) > 0)
 
     def _clarus_open_moves(self, include_picked=False):
+        """Open moves that take this line's stock out of the stock location: the ones
+        allocation reserves on."""
         self.ensure_one()
         return self.move_ids.filtered(
             lambda m: m.state in OPEN_MOVE_STATES
-            and m.picking_type_id.code == "outgoing"
             and (include_picked or not m.picked)
             and m._clarus_is_allocation_managed())
+
+    def _clarus_chain_moves(self):
+        """Open moves of the line's delivery chains in an allocating warehouse: the
+        first moves and the later steps (pack, ship) they feed."""
+        return self.move_ids.filtered(
+            lambda m: m.state in OPEN_MOVE_STATES and m._clarus_is_delivery_chain())
+
+    def _clarus_in_transit_qty(self):
+        """Quantity picked and on its way (held by later steps), in the line's unit."""
+        self.ensure_one()
+        chain = self._clarus_chain_moves().filtered("move_orig_ids")
+        return self.product_id.uom_id._compute_quantity(
+            chain._clarus_in_transit_product_qty(), self.product_uom_id)
 
     def _clarus_no_move_message(self):
         return self.env._(
@@ -136,6 +157,6 @@ class SaleOrderLine(models.Model):
             product=self.product_id.display_name, old=old_qty, new=self.product_uom_qty,
             open=self.clarus_open_qty, allocated=self.clarus_allocated_qty,
             missing=self.clarus_unallocated_qty)
-        for picking in self._clarus_open_moves(include_picked=True).picking_id:
+        for picking in self._clarus_chain_moves().picking_id:
             picking.message_post(body=message)
         self.order_id.message_post(body=message)

@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from clarus_allocation_planner import ChainMove
+
 from .clarus_allocation_engine import CTX_ALLOCATING, OPEN_MOVE_STATES
 
 
@@ -16,16 +18,60 @@ class StockMove(models.Model):
         "Only this much can be picked.",
     )
 
+    def _clarus_takes_from_stock(self):
+        """First move of a sale delivery: the one-step delivery, or the pick of a two- or
+        three-step route (Stock -> Output or Packing Zone). Later steps are pushed from
+        it when it is done and reserve what it brought."""
+        self.ensure_one()
+        picking_type = self.picking_type_id
+        if picking_type.code == "outgoing":
+            return True
+        return (picking_type == picking_type.warehouse_id.pick_type_id
+                and not self.origin_returned_move_id)
+
     def _clarus_is_allocation_managed(self):
-        """Delivery move of a sale order whose warehouse reserves only by allocation."""
+        """Move of a sale order that takes stock out of the stock location of a warehouse
+        that reserves only by allocation."""
         self.ensure_one()
         return bool(
             self.sale_line_id
-            and self.picking_type_id.code == "outgoing"
             and self.picking_type_id.warehouse_id.clarus_allocation_required
             and not self.move_orig_ids
+            and self._clarus_takes_from_stock()
             and not self._should_bypass_reservation()
         )
+
+    def _clarus_is_delivery_chain(self):
+        """A managed move, or a later step (pack, ship) fed only by managed moves."""
+        self.ensure_one()
+        if not self.move_orig_ids:
+            return self._clarus_is_allocation_managed()
+        return bool(self.sale_line_id) and all(
+            orig._clarus_is_delivery_chain() for orig in self.move_orig_ids)
+
+    def _clarus_chain_step(self):
+        """0 for the move that takes from stock, then 1 per step after it."""
+        self.ensure_one()
+        if not self.move_orig_ids:
+            return 0
+        return 1 + max(orig._clarus_chain_step() for orig in self.move_orig_ids)
+
+    def _clarus_chain_move(self):
+        """This delivery chain move as the plain facts the board stage is decided from."""
+        self.ensure_one()
+        step = self._clarus_chain_step()
+        lines = self.move_line_ids
+        return ChainMove(
+            step=step,
+            last=self.location_dest_usage == "customer",
+            picked=self.picked,
+            packaged=bool(lines.result_package_id or (step and lines.package_id)),
+        )
+
+    def _clarus_in_transit_product_qty(self):
+        """What a later step of the chain holds (picked upstream, on its way), in the
+        product's unit."""
+        return sum(move._clarus_reserved_product_qty() for move in self)
 
     def _clarus_is_allocatable(self):
         self.ensure_one()
@@ -55,12 +101,12 @@ class StockMove(models.Model):
                 move.clarus_allocated_qty = reserved
 
     def _clarus_deallocate(self):
-        picked = self.filtered("picked")
+        open_moves = self.filtered(lambda m: m.state in OPEN_MOVE_STATES)
+        picked = open_moves.filtered("picked")
         if picked:
             raise UserError(self.env._(
                 "Picking has begun on %(moves)s: deallocate is no longer possible.",
                 moves=", ".join(picked.mapped("reference") or picked.mapped("display_name"))))
-        open_moves = self.filtered(lambda m: m.state in OPEN_MOVE_STATES)
         open_moves._do_unreserve()
         open_moves.filtered("clarus_allocated_qty").clarus_allocated_qty = 0.0
 
