@@ -1,11 +1,16 @@
 # Run inside `python -m odoo shell` (it provides `env`): connect the demo company to a
-# Xero-compatible server without a browser, map its taxes and warehouses, queue its
-# posted invoices and push them. Safe to run again: it picks up where it left off.
+# Xero-compatible server without a browser, build the demo's warehouse day
+# (clarus_xero_connector/demo_story.py), map taxes, warehouses and bank journals, queue
+# the posted invoices and push them. Safe to run again: it picks up where it left off and
+# creates nothing twice.
 # The same steps work against real Xero, except the consent, which needs a person.
 import os
+import sys
 from urllib.parse import parse_qs, urlparse
 
 import requests
+
+from odoo.addons.clarus_xero_connector import demo_story
 
 BASE = os.environ.get("CLARUS_EMULATOR_URL", "http://127.0.0.1:8070")
 ODOO_URL = os.environ.get("CLARUS_ODOO_URL", "http://127.0.0.1:8069")
@@ -35,54 +40,12 @@ if conn.state != "connected":
         conn._select_tenant(tenant["tenantId"])
 
 gateway = conn._gateway()
-tenant_id = conn.tenant_id
-currencies, _h, _s = gateway._call(gateway.accounting, "get_currencies", tenant_id)
+currencies, _h, _s = gateway._call(gateway.accounting, "get_currencies", conn.tenant_id)
 if company.currency_id.name not in {c["Code"] for c in currencies["Currencies"]}:
-    gateway._call(gateway.accounting, "create_currency", tenant_id,
+    gateway._call(gateway.accounting, "create_currency", conn.tenant_id,
                   {"Code": company.currency_id.name, "Description": company.currency_id.name})
-
-# Every sale tax maps to a Xero tax rate of the same percentage (created if missing).
-rates, _h, _s = gateway._call(gateway.accounting, "get_tax_rates", tenant_id)
-by_rate = {float(r["EffectiveRate"]): r["TaxType"] for r in rates["TaxRates"]
-           if r.get("Status") == "ACTIVE" and r.get("CanApplyToRevenue")}
-for tax in env["account.tax"].search([  # noqa: F821
-        ("company_id", "=", company.id), ("type_tax_use", "=", "sale"),
-        ("amount_type", "=", "percent")]):
-    if float(tax.amount) not in by_rate:
-        created, _h, _s = gateway._call(gateway.accounting, "create_tax_rates", tenant_id, {
-            "TaxRates": [{"Name": f"Odoo {tax.name}"[:50], "ReportTaxType": "OUTPUT",
-                          "TaxComponents": [{"Name": "Tax", "Rate": float(tax.amount)}]}]})
-        by_rate[float(tax.amount)] = created["TaxRates"][0]["TaxType"]
 conn.action_import_reference_data()
-Reference, Mapping = env["clarus.xero.reference"], env["clarus.xero.mapping"]  # noqa: F821
-for tax in env["account.tax"].search([  # noqa: F821
-        ("company_id", "=", company.id), ("type_tax_use", "=", "sale"),
-        ("amount_type", "=", "percent")]):
-    if not Mapping.search([("connection_id", "=", conn.id), ("tax_id", "=", tax.id)]):
-        ref = Reference.search([("connection_id", "=", conn.id), ("kind", "=", "tax_rate"),
-                                ("code", "=", by_rate[float(tax.amount)])])
-        Mapping.create({"connection_id": conn.id, "kind": "tax", "tax_id": tax.id,
-                        "xero_reference_id": ref.id})
-option = Reference.search([("connection_id", "=", conn.id), ("kind", "=", "tracking_option")],
-                          limit=1)
-for warehouse in env["stock.warehouse"].search([("company_id", "=", company.id)]):  # noqa: F821
-    if option and not Mapping.search([("connection_id", "=", conn.id),
-                                      ("warehouse_id", "=", warehouse.id)]):
-        Mapping.create({"connection_id": conn.id, "kind": "tracking",
-                        "warehouse_id": warehouse.id, "xero_reference_id": option.id})
-# Payments registered in the demo go to Xero's first bank account.
-bank = Reference.search([("connection_id", "=", conn.id), ("kind", "=", "account"),
-                         ("category", "=", "BANK")], limit=1)
-for journal in env["account.journal"].search([  # noqa: F821
-        ("company_id", "=", company.id), ("type", "in", ("bank", "cash"))]):
-    if bank and not Mapping.search([("connection_id", "=", conn.id),
-                                    ("journal_id", "=", journal.id)]):
-        Mapping.create({"connection_id": conn.id, "kind": "journal",
-                        "journal_id": journal.id, "xero_reference_id": bank.id})
-env.cr.commit()  # noqa: F821 - the demo keeps what it set up even if the push below fails
-
-queued = conn.action_queue_posted_invoices()
-env.cr.commit()  # noqa: F821 - the queue is the outbox: keep it before sending
+env.cr.commit()  # noqa: F821 - the demo keeps its connection even if the day below fails
 
 
 def commit(processed=0):
@@ -90,30 +53,25 @@ def commit(processed=0):
     return float("inf")
 
 
+# The day: a warehouse that allocates before picking, customers, products, orders at every
+# stage of the board, a tracked shipment, a credit note, a payment, a purchase order and
+# one failed job to fix. Every tax, warehouse and bank journal is mapped, and it is sent.
+try:
+    day = demo_story.run(env, conn, commit=commit)  # noqa: F821
+except demo_story.DemoStoryError as error:
+    sys.exit(str(error))
+print("Board of %s: %s" % (day["warehouse"].name, ", ".join(
+    f"{stage} {len(names)}" for stage, names in sorted(day["stages"].items()))))
+
+# Odoo's own demo invoices go too.
+queued = conn.action_queue_posted_invoices()
+commit()
 env["clarus.xero.push"]._run(conn, commit=commit)  # noqa: F821
 Job = env["clarus.xero.job"]  # noqa: F821
 print(f"Connected {company.name} to Xero organisation '{conn.tenant_name}' at {BASE}")
-print(f"Queued {queued} posted invoices; jobs done: "
+print(f"Queued {queued} more posted invoices; jobs done: "
       f"{Job.search_count([('state', '=', 'done')])}, failed: "
       f"{Job.search_count([('state', '=', 'failed')])}, pending: "
       f"{Job.search_count([('state', '=', 'pending')])}")
-
-# The warehouse side: allocate the demo's confirmed orders by quantity, so the order board
-# (Inventory > Allocation) has orders at every stage, shortages included.
-if "clarus.allocation.engine" in env:  # noqa: F821
-    warehouses = env["stock.warehouse"].search([("company_id", "=", company.id)])  # noqa: F821
-    warehouses.clarus_allocation_required = True
-    orders = env["sale.order"].search(  # noqa: F821
-        [("state", "=", "sale"), ("company_id", "=", company.id)])
-    # The demo orders were reserved by Odoo before allocation was required: release
-    # them, so that allocation decides who gets the stock.
-    open_deliveries = orders.picking_ids.filtered(
-        lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel"))
-    open_deliveries.do_unreserve()
-    plan = env["clarus.allocation.engine"]._allocate_orders(orders)  # noqa: F821
-    env.cr.commit()  # noqa: F821 - keep the demo's allocations
-    stages = {}
-    for order in orders:
-        stages[order.clarus_fulfilment_stage] = stages.get(order.clarus_fulfilment_stage, 0) + 1
-    print(f"Allocated {len(plan.allocations)} delivery lines of {len(orders)} confirmed "
-          f"orders; board: {stages}")
+for job in Job.search([("state", "=", "failed")], limit=5):
+    print(f"  failed: {job.display_name}: {job.error_message}")
