@@ -48,14 +48,17 @@ CENT = Decimal("0.01")
 UNIT = Decimal("0.0001")
 
 
-def classify_move(src_usage, dest_usage, is_inventory=False, is_scrap=False):
+def classify_move(src_usage, dest_usage, is_inventory=False, is_scrap=False,
+                  billed_by_receipt=False):
     """``(operation, direction)`` of a done stock move, or None when the move does not
     change stock Xero tracks through this path.
 
     Internal transfers change no quantity; receipts from suppliers and deliveries to
     customers reach Xero through their bills and invoices; customer returns through
-    their credit notes. Manufacturing moves (to and from production locations) are not
-    classified here."""
+    their credit notes. ``billed_by_receipt``: a return to the supplier that lowers its
+    purchase line's received quantity, billed on received quantities: the bill (for
+    less) or the vendor refund carries it to Xero, so it is not sent twice.
+    Manufacturing moves (to and from production locations) are not classified here."""
     inside_src, inside_dest = src_usage == "internal", dest_usage == "internal"
     if inside_src == inside_dest:
         return None
@@ -64,7 +67,7 @@ def classify_move(src_usage, dest_usage, is_inventory=False, is_scrap=False):
         return SCRAP, direction
     if is_inventory or "inventory" in (src_usage, dest_usage):
         return ADJUSTMENT, direction
-    if direction == DECREASE and dest_usage == "supplier":
+    if direction == DECREASE and dest_usage == "supplier" and not billed_by_receipt:
         return SUPPLIER_RETURN, direction
     return None
 

@@ -157,7 +157,18 @@ class StockMove(models.Model):
         self.ensure_one()
         return stock.classify_move(self.location_id.usage, self.location_dest_id.usage,
                                    is_inventory=self.is_inventory,
-                                   is_scrap=bool(self.scrap_id))
+                                   is_scrap=bool(self.scrap_id),
+                                   billed_by_receipt=self._clarus_xero_billed_by_receipt())
+
+    def _clarus_xero_billed_by_receipt(self):
+        """A return that lowers its purchase line's received quantity (Odoo's rule in
+        ``purchase.order.line._prepare_qty_received``), on a product billed on received
+        quantities: the vendor bill or refund of that line carries it to Xero."""
+        self.ensure_one()
+        line = self.purchase_line_id
+        return bool(line and line.qty_received_method == "stock_moves"
+                    and (not self.origin_returned_move_id or self.to_refund)
+                    and line.product_id.purchase_method == "receive")
 
     def _clarus_xero_tracked(self):
         """Moves of products that are Xero items Xero tracks: storable, with a code,

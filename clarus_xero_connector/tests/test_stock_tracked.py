@@ -169,6 +169,88 @@ class TestStockTracked(XeroEmulatorCase):
         self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 6)
         self.assertEqual(dec(self.item(self.nut)["QuantityOnHand"]), 14)
 
+    def receive_and_bill(self, product, quantity, price):
+        """A purchase order received in full and billed on received quantities."""
+        order = self.env["purchase.order"].create({
+            "partner_id": self.partner_a.id,
+            "order_line": [Command.create({"product_id": product.id, "product_qty": quantity,
+                                           "price_unit": price, "tax_ids": False})]})
+        order.button_confirm()
+        receipt = order.picking_ids
+        receipt.move_ids.quantity = quantity
+        receipt.move_ids.picked = True
+        receipt.button_validate()
+        self.bill_order(order, "REC-1")
+        return order, receipt
+
+    def bill_order(self, order, ref):
+        action = order.action_create_invoice()
+        bill = self.env["account.move"].browse(action["res_id"])
+        bill.write({"invoice_date": fields.Date.today(), "ref": ref})
+        bill.action_post()
+        return bill
+
+    def return_to_supplier(self, receipt, quantity, to_refund=True):
+        wizard = self.env["stock.return.picking"].with_context(
+            active_ids=receipt.ids, active_id=receipt.id, active_model="stock.picking"
+        ).create({"picking_id": receipt.id})
+        wizard.product_return_moves.write({"quantity": quantity, "to_refund": to_refund})
+        picking = self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
+        picking.action_assign()
+        picking.move_ids.quantity = quantity
+        picking.move_ids.picked = True
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+        return picking
+
+    def test_return_of_a_billed_receipt_goes_through_its_refund_not_twice(self):
+        self.bolt.purchase_method = "receive"
+        order, receipt = self.receive_and_bill(self.bolt, 10, 2.5)
+        self.push_until_done()
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 10)
+        returned = self.return_to_supplier(receipt, 3)
+        self.assertFalse(self.jobs_for(returned), "the vendor refund carries it")
+        refund = self.bill_order(order, "REC-1-CR")
+        self.assertEqual(refund.move_type, "in_refund")
+        self.push_until_done()
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 7)
+        self.assertEqual(self.bolt.qty_available, 7)
+
+    def test_return_that_keeps_the_billed_quantity_is_sent(self):
+        self.bolt.purchase_method = "receive"
+        _order, receipt = self.receive_and_bill(self.bolt, 10, 2.5)
+        returned = self.return_to_supplier(receipt, 2, to_refund=False)
+        self.assertEqual(self.jobs_for(returned).kind, "stock_adjustment_credit")
+        self.push_until_done()
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 8)
+        self.assertEqual(self.bolt.qty_available, 8)
+
+    def test_receipts_deliveries_and_transfers_make_no_stock_document(self):
+        self.count({self.bolt: 10})
+        self.push_until_done()
+        other = self.env["stock.location"].create({
+            "name": "Shelf 2", "usage": "internal",
+            "location_id": self.warehouse.view_location_id.id})
+        customer = self.env.ref("stock.stock_location_customers")
+        moved = self.env["stock.picking"].browse()
+        for picking_type, dest in ((self.warehouse.int_type_id, other),
+                                   (self.warehouse.out_type_id, customer)):
+            picking = self.env["stock.picking"].create({
+                "picking_type_id": picking_type.id, "location_id": self.stock_location.id,
+                "location_dest_id": dest.id, "partner_id": self.partner_a.id,
+                "move_ids": [Command.create({
+                    "product_id": self.bolt.id, "product_uom_qty": 2,
+                    "location_id": self.stock_location.id, "location_dest_id": dest.id})]})
+            picking.action_confirm()
+            picking.move_ids.quantity = 2
+            picking.move_ids.picked = True
+            picking.button_validate()
+            moved |= picking
+        self.assertFalse(self.env["clarus.xero.job"].search([
+            ("kind", "in", ("stock_adjustment", "stock_adjustment_credit")),
+            ("res_model", "=", "stock.picking"), ("res_id", "in", moved.ids)]))
+        self.assertFalse(moved.move_ids.filtered("clarus_xero_stock_state"))
+
     def test_stocktake_of_many_products_goes_in_one_request(self):
         products = self.env["product.product"].union(*[
             self.make_product(f"CNT-{n:03d}", cost=1 + n / 7) for n in range(45)])

@@ -40,6 +40,10 @@ def test_classify_move(src, dest, inventory, scrap, expected):
     assert stock.classify_move(src, dest, inventory, scrap) == expected
 
 
+def test_a_return_its_bill_or_refund_carries_is_not_sent():
+    assert stock.classify_move("internal", "supplier", billed_by_receipt=True) is None
+
+
 def test_increase_is_a_zero_total_bill_moving_stock_at_odoo_cost():
     payload, problems = stock.adjustment_payload(data(), KNOWN)
     assert problems == []
