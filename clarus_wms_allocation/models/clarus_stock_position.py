@@ -5,8 +5,10 @@ class ClarusStockPosition(models.Model):
     """Stock figures per product and location (and so per warehouse), read-only.
 
     On hand and reserved come from quants; allocated from the reservations of
-    allocation-managed delivery moves; demand not yet allocated from open sale delivery
-    moves, counted at the location they ship from. All in the product's unit.
+    allocation-managed moves; demand not yet allocated from the open sale moves that take
+    stock out of the stock location (the delivery in one step, the pick in two or three
+    steps; later steps are not counted again), at the location they take it from. All in
+    the product's unit.
     """
 
     _name = "clarus.stock.position"
@@ -16,7 +18,10 @@ class ClarusStockPosition(models.Model):
     _depends = {
         "stock.quant": ["product_id", "location_id", "quantity", "reserved_quantity"],
         "stock.move": ["clarus_allocated_qty", "product_qty", "sale_line_id", "state",
-                       "picked", "picking_type_id", "location_id", "product_id"],
+                       "picked", "picking_type_id", "location_id", "product_id",
+                       "move_orig_ids", "origin_returned_move_id"],
+        "stock.picking.type": ["code", "warehouse_id"],
+        "stock.warehouse": ["pick_type_id"],
         "stock.move.line": ["quantity_product_uom", "picked", "move_id", "location_id"],
         "stock.location": ["usage", "warehouse_id", "company_id"],
     }
@@ -51,8 +56,13 @@ class ClarusStockPosition(models.Model):
                 SELECT m.product_id, m.location_id, 0.0, 0.0, 0.0,
                        m.product_qty - COALESCE(m.clarus_allocated_qty, 0.0)
                   FROM stock_move m
-                  JOIN stock_picking_type t ON t.id = m.picking_type_id AND t.code = 'outgoing'
+                  JOIN stock_picking_type t ON t.id = m.picking_type_id
+                  LEFT JOIN stock_warehouse w ON w.id = t.warehouse_id
                  WHERE m.sale_line_id IS NOT NULL
+                   AND (t.code = 'outgoing'
+                        OR (t.id = w.pick_type_id AND m.origin_returned_move_id IS NULL))
+                   AND NOT EXISTS (SELECT 1 FROM stock_move_move_rel r
+                                    WHERE r.move_dest_id = m.id)
                    AND m.state IN ('confirmed', 'waiting', 'partially_available', 'assigned')
                    AND NOT m.picked
             )

@@ -7,3 +7,4 @@ from . import test_tours
 from . import test_security
 from . import test_crons
 from . import test_board
+from . import test_multistep

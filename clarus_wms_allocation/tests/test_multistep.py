@@ -101,6 +101,30 @@ class MultiStepTests:
         with self.assertRaisesRegex(UserError, "only 1.0 allocated"):
             pick.with_context(skip_backorder=True).button_validate()
 
+    def test_stock_position_counts_the_pick_once(self):
+        self._stock(self.product_a, 5)
+        first = self._order([(self.product_a, 4)], date_order=datetime(2025, 1, 1))
+        self._order([(self.product_a, 4)], date_order=datetime(2025, 1, 2))
+
+        def figures():
+            self.env.flush_all()
+            self.env["clarus.stock.position"].invalidate_model()  # a view: rows are re-read
+            positions = self.env["clarus.stock.position"].search([
+                ("product_id", "=", self.product_a.id),
+                ("warehouse_id", "=", self.warehouse.id)])
+            return {p.location_id: (p.on_hand_qty, p.allocated_qty, p.available_qty,
+                                    p.unallocated_demand_qty) for p in positions}
+
+        self.assertEqual(figures(), {self.warehouse.lot_stock_id: (5, 0, 5, 8)})
+        self._bulk()
+        self.assertEqual(figures(), {self.warehouse.lot_stock_id: (5, 5, 0, 3)})
+
+        picking = self._validate(first, self.warehouse.pick_type_id)
+        self.assertEqual(figures(), {
+            self.warehouse.lot_stock_id: (1, 1, 0, 3),
+            picking.location_dest_id: (4, 0, 0, 0),
+        }, "picked stock is on its way: not demand, not allocatable, not counted twice")
+
     def test_priority_decides_who_gets_scarce_stock(self):
         self._stock(self.product_a, 6)
         older = self._order([(self.product_a, 4)], date_order=datetime(2025, 1, 1))
