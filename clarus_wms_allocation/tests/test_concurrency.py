@@ -21,6 +21,9 @@ class TestConcurrentAllocation(BaseCase):
 
     The data is committed (each run needs its own connection), then cleaned up."""
 
+    #: The warehouse's delivery route; multi-step variants live in test_multistep.
+    delivery_steps = "ship_only"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -31,7 +34,7 @@ class TestConcurrentAllocation(BaseCase):
             env = api.Environment(cr, api.SUPERUSER_ID, {"tracking_disable": True})
             warehouse = env["stock.warehouse"].create({
                 "name": f"Concurrency WH {suffix}", "code": f"C{suffix}"[:5],
-                "clarus_allocation_required": True,
+                "clarus_allocation_required": True, "delivery_steps": cls.delivery_steps,
             })
             product = env["product.product"].create({
                 "name": f"Contended Widget {suffix}", "is_storable": True, "type": "consu"})

@@ -11,6 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import AllocationCase
+from .test_concurrency import TestConcurrentAllocation
 
 
 class MultiStepTests:
@@ -279,3 +280,12 @@ class TestTwoStepAllocation(MultiStepTests, AllocationCase):
 @tagged("post_install", "-at_install")
 class TestThreeStepAllocation(MultiStepTests, AllocationCase):
     steps = "pick_pack_ship"
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentThreeStepAllocation(TestConcurrentAllocation):
+    """Two runs at once over the picks of a three-step route: one waits and is refused,
+    never reserving what the other holds."""
+
+    delivery_steps = "pick_pack_ship"
+    allow_inherited_tests_method = True
