@@ -7,7 +7,7 @@ class ClarusXeroDocument(models.AbstractModel):
     """Stock operations -> zero-total Xero bills and supplier credit notes
     (``clarus_sync_engine.stock``: how Xero values them, and the rounding)."""
 
-    _inherit = "clarus.xero.document"
+    _inherit = "clarus.xero.document"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _stock_increase_element(self, ctx, record):

@@ -7,7 +7,7 @@ class ClarusXeroJob(models.Model):
     """Stock operations keep their Xero status in stored columns: each move of one of
     their jobs brings them up to date."""
 
-    _inherit = "clarus.xero.job"
+    _inherit = "clarus.xero.job"  # pylint: disable=consider-merging-classes-inherited
 
     def _move_to(self, new_state, **vals):
         moved = super()._move_to(new_state, **vals)
