@@ -168,7 +168,8 @@ def validate_item(payload, known):
         problems.append("The product has no internal reference; Xero needs an item code.")
     elif len(code) > ITEM_CODE_MAX:
         problems.append("The internal reference %r is %d characters long; Xero item codes "
-                        "allow at most %d." % (code, len(code), ITEM_CODE_MAX))
+                        "allow at most %d. Shorten the product's internal reference, then "
+                        "retry." % (code, len(code), ITEM_CODE_MAX))
     for section in ("SalesDetails", "PurchaseDetails"):
         details = payload.get(section) or {}
         code_key = "COGSAccountCode" if "COGSAccountCode" in details else "AccountCode"

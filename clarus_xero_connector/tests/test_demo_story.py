@@ -84,6 +84,7 @@ class TestDemoStory(XeroEmulatorCase):
                          ("item", "product.product", bottle.id))
         self.assertIn(demo_story.LONG_CODE, failed.error_message)
         self.assertIn("at most 30", failed.error_message)
+        self.assertIn("Shorten the product's internal reference", failed.error_message)
         engraved = self._order(day, "SHIP-BAY-ENGRAVED").invoice_ids
         self.assertIsNone(self.xero_invoice(engraved), "its invoice waits for the item")
 

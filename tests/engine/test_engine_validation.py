@@ -45,7 +45,8 @@ def test_no_lines_no_contact_and_total_mismatch():
 
 def test_validate_item():
     problems = validate_item({"Code": "C" * 40, "SalesDetails": {"AccountCode": "404"}}, KNOWN)
-    assert any("40 characters" in p for p in problems)
+    assert any("40 characters" in p and "Shorten the product's internal reference" in p
+               for p in problems)
     assert any("account code 404" in p for p in problems)
     assert validate_item({"Code": "OK", "SalesDetails": {"AccountCode": "200"}}, KNOWN) == []
 
