@@ -237,6 +237,26 @@ class MultiStepTests:
         self.assertFalse(pick.clarus_change_state)
         self.assertEqual(self._free(self.product_a), 1)
 
+    def test_more_ordered_after_the_pick_is_flagged_and_allocated_on_a_new_pick(self):
+        self._stock(self.product_a, 8)
+        order = self._order([(self.product_a, 5)])
+        order.action_clarus_allocate()
+        self._validate(order, self.warehouse.pick_type_id)
+        line = self._line(order, self.product_a)
+
+        line.product_uom_qty = 7
+        self.assertEqual(self._held_on_pick(order, self.product_a), 0,
+                         "the 2 more wait for allocation on a pick of their own")
+        self.assertEqual(self._pick_moves(order, self.product_a).product_uom_qty, 2)
+        self.assertEqual((line.clarus_open_qty, line.clarus_allocated_qty), (7, 5))
+        self.assertEqual(line.clarus_change_state, "attention")
+
+        order.action_clarus_allocate()
+        self.assertEqual(self._held_on_pick(order, self.product_a), 2)
+        self.assertEqual(line.clarus_allocated_qty, 7)
+        self.assertFalse(line.clarus_change_state)
+        self.assertEqual(self._free(self.product_a), 1)
+
     def test_board_follows_the_chain(self):
         self._stock(self.product_a, 5)
         order = self._order([(self.product_a, 5)])
