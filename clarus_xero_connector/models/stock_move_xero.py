@@ -252,9 +252,17 @@ class StockMove(models.Model):
                  ("location_id", "in", out.location_id.ids)],
                 ["product_id", "location_id"], ["quantity:sum"])
         }
-        for move in out:
-            move.clarus_xero_on_hand_after = found.get(
-                (move.product_id.id, move.location_id.id), 0.0)
+        # One statement: a stocktake of thousands of lines must not run ``write`` on each.
+        self.env.cr.execute(
+            """
+            UPDATE stock_move SET clarus_xero_on_hand_after = data.quantity
+              FROM unnest(%s::int[], %s::float8[]) AS data(id, quantity)
+             WHERE stock_move.id = data.id
+            """,
+            [out.ids, [found.get((move.product_id.id, move.location_id.id), 0.0)
+                       for move in out]],
+        )
+        out.invalidate_recordset(["clarus_xero_on_hand_after"])
 
     # ------------------------------------------------------------ the document
 

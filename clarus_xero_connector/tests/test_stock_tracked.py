@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from odoo import Command, fields
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import XeroEmulatorCase
 
@@ -262,6 +262,19 @@ class TestStockTracked(XeroEmulatorCase):
         items = {i["Code"]: i for i in self.xero_documents("Items")}
         for n, product in enumerate(products):
             self.assertEqual(dec(items[product.default_code]["QuantityOnHand"]), 3 + n % 4)
+
+    def test_a_stock_user_scraps_and_the_scrap_still_reaches_xero(self):
+        self.count({self.bolt: 5})
+        self.push_until_done()
+        user = new_test_user(self.env, login="clarus-stock-clerk", groups="stock.group_stock_user",
+                             company_id=self.env.company.id)
+        scrap = self.env["stock.scrap"].with_user(user).create({
+            "product_id": self.bolt.id, "scrap_qty": 1, "location_id": self.stock_location.id})
+        scrap.action_validate()
+        self.assertEqual(self.jobs_for(scrap).kind, "stock_adjustment_credit")
+        self.push_until_done()
+        self.assertEqual(scrap.clarus_xero_stock_state, "synced")
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 4)
 
     def test_do_not_sync_keeps_the_scrap_home(self):
         self.count({self.bolt: 10})
