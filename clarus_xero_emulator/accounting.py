@@ -78,6 +78,7 @@ ROUTES += [
     ("GET", "/ManualJournals/{ManualJournalID}", manual_journals.get_journal),
     ("POST", "/ManualJournals/{ManualJournalID}", manual_journals.post_journal),
     ("GET", "/Reports/TrialBalance", ledger.get_trial_balance),
+    ("GET", "/Reports/BalanceSheet", ledger.get_balance_sheet),
 ]
 
 

@@ -14,6 +14,11 @@ entry Xero makes for each):
 - POSTED manual journals: each line, its tax on the GST account.
 Foreign amounts are converted at the document's CurrencyRate, each line rounded to the
 cent, and the difference left on the control account so every entry balances.
+
+Each posting keeps the tracking options of the line it comes from (a tracked item's cost
+of sales takes its invoice line's), so a balance can be read for one option, as Xero's
+Balance Sheet does with ``trackingOptionID1``/``trackingOptionID2``. Tax, control and bank
+postings carry no tracking (chosen: the emulator has no Tracking Transfers account).
 """
 
 import datetime as dt
@@ -37,8 +42,9 @@ SECTIONS = (("REVENUE", "Revenue"), ("EXPENSE", "Expenses"), ("ASSET", "Assets")
 class _Book:
     """Account balances being built: code -> Decimal (debit positive)."""
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, options=()):
         self.ctx = ctx
+        self.options = {str(o).lower() for o in options if o}
         self.balances = {}
         accounts = ctx.data["Accounts"].values()
         self.by_id = {a["AccountID"]: a for a in accounts}
@@ -46,15 +52,23 @@ class _Book:
                        if a.get("SystemAccount")}
 
     def post(self, lines, control_code):
-        """Post (code, amount) lines, rounded; the control account takes the balance."""
+        """Post (code, amount[, tracking]) lines, rounded; the control account takes the
+        balance. With options asked for, only postings carrying all of them count."""
         total = Decimal(0)
-        for code, amount in lines:
+        for code, amount, *tracking in lines:
             amount = q(amount)
             if code and amount:
-                self.balances[code] = self.balances.get(code, Decimal(0)) + amount
+                self._add(code, amount, tracking[0] if tracking else None)
                 total += amount
         if total and control_code:
-            self.balances[control_code] = self.balances.get(control_code, Decimal(0)) - total
+            self._add(control_code, -total, None)
+
+    def _add(self, code, amount, tracking):
+        if self.options:
+            carried = {str(t.get("TrackingOptionID") or "").lower() for t in tracking or []}
+            if not self.options <= carried:
+                return
+        self.balances[code] = self.balances.get(code, Decimal(0)) + amount
 
 
 def _rate(rec):
@@ -78,22 +92,28 @@ def _documents(book, until):
                 net = dec(line.get("LineAmount"))
                 if rec.get("LineAmountTypes") == "Inclusive":
                     net -= dec(line.get("TaxAmount"))
-                lines.append((line.get("AccountCode"), sign * net / rate))
+                lines.append((line.get("AccountCode"), sign * net / rate, line.get("Tracking")))
                 lines.append((book.system.get("GST"), sign * dec(line.get("TaxAmount")) / rate))
             book.post(lines, book.system.get(CONTROL[rec["Type"]]))
             _cost_of_sales(book, rec)
 
 
 def _cost_of_sales(book, rec):
-    """A sale or customer return of tracked items moves their cost (stored as moved)."""
+    """A sale or customer return of tracked items moves their cost (stored as moved),
+    under the tracking of the document's first line for that item."""
     if rec["Type"] not in ("ACCREC", "ACCRECCREDIT"):
         return
+    tracking = {}
+    for line in rec.get("LineItems") or []:
+        tracking.setdefault((line.get("Item") or {}).get("ItemID"), line.get("Tracking"))
     for item_id, _qty, cost in rec.get("_stock") or []:
         item = book.ctx.data["Items"].get(item_id)
         if item is None:
             continue
         cogs = (item.get("PurchaseDetails") or {}).get("COGSAccountCode")
-        book.post([(item.get("InventoryAssetAccountCode"), Decimal(cost))], cogs)
+        options = tracking.get(item_id)
+        book.post([(item.get("InventoryAssetAccountCode"), Decimal(cost), options),
+                   (cogs, -Decimal(cost), options)], None)
 
 
 def _payments(book, until):
@@ -128,15 +148,16 @@ def _journals(book, until):
         for line in journal.get("JournalLines") or []:
             tax = dec(line.get("TaxAmount"))
             total = gross(line, amount_types)
-            lines.append((line.get("AccountCode"), total - tax))
+            lines.append((line.get("AccountCode"), total - tax, line.get("Tracking")))
             lines.append((book.system.get("GST"), tax))
         book.post(lines, None)
 
 
-def account_balances(ctx, until=None):
+def account_balances(ctx, until=None, options=()):
     """{account code: balance (Decimal, debit positive)} of everything dated on or before
-    ``until`` (epoch seconds; None = everything)."""
-    book = _Book(ctx)
+    ``until`` (epoch seconds; None = everything), limited to postings that carry every
+    TrackingOptionID in ``options``."""
+    book = _Book(ctx, options)
     _documents(book, until)
     _payments(book, until)
     _bank_transactions(book, until)
@@ -159,17 +180,7 @@ def get_trial_balance(ctx):
 
     Chosen: Debit/Credit and YTD Debit/YTD Credit both show the balance at the report date
     (the emulator keeps no financial-year close). ``paymentsOnly`` is not supported: 400."""
-    if str(ctx.param("paymentsOnly", "")).lower() == "true":
-        raise ApiError(400, {"ErrorNumber": 10, "Type": "ValidationException",
-                             "Message": "paymentsOnly is not supported by this emulator"})
-    day = dt.datetime.fromtimestamp(ctx.now, dt.UTC).date()
-    if ctx.param("date"):
-        try:
-            day = dt.datetime.fromtimestamp(parse_date(ctx.param("date")), dt.UTC).date()
-        except (TypeError, ValueError):
-            raise ApiError(400, {"ErrorNumber": 10, "Type": "ValidationException",
-                                 "Message": "'%s' is not a valid date" % ctx.param("date")})
-    end = dt.datetime.combine(day, dt.time(23, 59, 59), dt.UTC).timestamp()
+    day, end = _report_day(ctx)
     balances = account_balances(ctx, end)
     accounts = {a["Code"]: a for a in ctx.data["Accounts"].values()}
     rows = [{"RowType": "Header", "Cells": [{"Value": v} for v in (
@@ -192,11 +203,89 @@ def get_trial_balance(ctx):
               "%.2f" % credit_total]
     rows.append({"RowType": "Section", "Title": "", "Rows": [
         {"RowType": "SummaryRow", "Cells": [{"Value": v} for v in totals]}]})
-    report = {"ReportID": "TrialBalance", "ReportName": "Trial Balance",
-              "ReportType": "TrialBalance",
-              "ReportTitles": ["Trial Balance", ctx.org.name,
-                               "As at %d %s" % (day.day, day.strftime("%B %Y"))],
-              "ReportDate": "%d %s" % (day.day, day.strftime("%B %Y")),
-              "UpdatedDateUTC": ms_date(ctx.now), "Fields": [], "Rows": rows}
+    return _report(ctx, "TrialBalance", "Trial Balance", day, rows)
+
+
+def _bad(message):
+    return ApiError(400, {"ErrorNumber": 10, "Type": "ValidationException",
+                          "Message": message})
+
+
+def _report_day(ctx):
+    """-> (the report's day, the last second of it) from ``date`` (default: today)."""
+    if str(ctx.param("paymentsOnly", "")).lower() == "true":
+        raise _bad("paymentsOnly is not supported by this emulator")
+    day = dt.datetime.fromtimestamp(ctx.now, dt.UTC).date()
+    if ctx.param("date"):
+        try:
+            day = dt.datetime.fromtimestamp(parse_date(ctx.param("date")), dt.UTC).date()
+        except (TypeError, ValueError):
+            raise _bad("'%s' is not a valid date" % ctx.param("date"))
+    return day, dt.datetime.combine(day, dt.time(23, 59, 59), dt.UTC).timestamp()
+
+
+def _report(ctx, report_type, name, day, rows, titles=()):
+    when = "%d %s" % (day.day, day.strftime("%B %Y"))
+    report = {"ReportID": report_type, "ReportName": name, "ReportType": report_type,
+              "ReportTitles": [name, ctx.org.name, "As at " + when, *titles],
+              "ReportDate": when, "UpdatedDateUTC": ms_date(ctx.now), "Fields": [],
+              "Rows": rows}
     return 200, {"Id": new_id(), "Status": "OK", "ProviderName": PROVIDER_NAME,
                  "DateTimeUTC": ms_date(ctx.now), "Reports": [report]}
+
+
+# -- GET /Reports/BalanceSheet -----------------------------------------------------------------
+BALANCE_SHEET_SECTIONS = (("ASSET", "Assets", 1), ("LIABILITY", "Liabilities", -1),
+                          ("EQUITY", "Equity", -1))
+
+
+def _tracking_options(ctx):
+    """The TrackingOptionIDs asked for (trackingOptionID1/2), each checked to exist."""
+    wanted = [ctx.param(name) for name in ("trackingOptionID1", "trackingOptionID2")]
+    names = []
+    for option_id in [w for w in wanted if w]:
+        found = next((("%s: %s" % (cat["Name"], opt["Name"]))
+                      for cat in ctx.data["TrackingCategories"].values()
+                      for opt in cat.get("Options") or []
+                      if str(opt["TrackingOptionID"]).lower() == str(option_id).lower()),
+                     None)
+        if found is None:
+            raise _bad("The tracking option '%s' does not exist" % option_id)
+        names.append(found)
+    return [w for w in wanted if w], names
+
+
+def get_balance_sheet(ctx):
+    """Spec /Reports/BalanceSheet, one period: a section per class (Assets, Liabilities,
+    Equity) with a row per account ("Name", amount: assets as debits, liabilities and
+    equity as credits) and a total; Equity ends with "Current Year Earnings" (revenue
+    less expenses). ``trackingOptionID1``/``2`` limit every figure to postings carrying
+    those options (an unknown option: 400). ``periods``/``timeframe`` are not supported:
+    400 (chosen)."""
+    if ctx.param("periods") not in (None, "", "1") or ctx.param("timeframe"):
+        raise _bad("periods and timeframe are not supported by this emulator")
+    options, option_names = _tracking_options(ctx)
+    day, end = _report_day(ctx)
+    balances = account_balances(ctx, end, options)
+    accounts = {a["Code"]: a for a in ctx.data["Accounts"].values()}
+    header = {"RowType": "Header", "Cells": [{"Value": ""},
+                                             {"Value": day.strftime("%d %b %Y")}]}
+    rows = [header]
+    earnings = -sum((amount for code, amount in balances.items()
+                     if accounts.get(code, {}).get("Class") in ("REVENUE", "EXPENSE")),
+                    Decimal(0))
+    for cls, title, sign in BALANCE_SHEET_SECTIONS:
+        section, total = [], Decimal(0)
+        for code in sorted(c for c in balances if accounts.get(c, {}).get("Class") == cls):
+            acc, amount = accounts[code], sign * balances[code]
+            total += amount
+            section.append({"RowType": "Row", "Cells": [
+                _cell(acc["Name"], acc["AccountID"]), _cell("%.2f" % amount, acc["AccountID"])]})
+        if cls == "EQUITY" and earnings:
+            total += earnings
+            section.append({"RowType": "Row", "Cells": [
+                {"Value": "Current Year Earnings"}, {"Value": "%.2f" % earnings}]})
+        section.append({"RowType": "SummaryRow", "Cells": [
+            {"Value": "Total " + title}, {"Value": "%.2f" % total}]})
+        rows.append({"RowType": "Section", "Title": title, "Rows": section})
+    return _report(ctx, "BalanceSheet", "Balance Sheet", day, rows, option_names)

@@ -47,9 +47,8 @@ ENDPOINT_SCOPES = {
     "currencies": ("accounting.settings",), "trackingcategories": ("accounting.settings",),
     "organisation": ("accounting.settings",), "brandingthemes": ("accounting.settings",),
     "users": ("accounting.settings",),
-    # Only /Reports/TrialBalance is served: its granular scope, or the broad reports scope
-    # of an app created before the cutoff (S4, S6).
-    "reports": ("accounting.reports.trialbalance.read", "accounting.reports.read"),
+    # /Reports/{Name}: see required_scopes.
+    "reports": ("accounting.reports.read",),
 }
 
 
@@ -74,6 +73,10 @@ def required_scopes(method, sub_path):
     if not parts:
         return None
     covering = ENDPOINT_SCOPES.get(parts[0].lower())
+    if parts[0].lower() == "reports" and len(parts) > 1:
+        # Each report has its granular scope (accounting.reports.balancesheet.read, ...);
+        # an app created before the cutoff may hold the broad reports scope (S4, S6).
+        covering = ("accounting.reports.%s.read" % parts[1].lower(), "accounting.reports.read")
     if covering is None:
         return None
     if method == "GET":

@@ -11,7 +11,8 @@ from xero_python.exceptions import HTTPStatusException
 
 from clarus_xero_emulator.oauth import DEFAULT_SCOPE
 
-SCOPE = DEFAULT_SCOPE + " accounting.manualjournals accounting.reports.trialbalance.read"
+SCOPE = DEFAULT_SCOPE + (" accounting.manualjournals accounting.reports.trialbalance.read"
+                         " accounting.reports.balancesheet.read")
 
 
 @pytest.fixture
@@ -226,3 +227,48 @@ def test_journals_and_reports_need_their_scopes(sdk):
     with pytest.raises(HTTPStatusException) as info:
         sdk.acct.get_report_trial_balance(sdk.nz)
     assert info.value.status == 401
+
+
+def balance_sheet(sdk, *option_ids):
+    """{row name: amount} of GET /Reports/BalanceSheet (one period)."""
+    kwargs = dict(zip(("tracking_option_id1", "tracking_option_id2"), option_ids))
+    report = sdk.acct.get_report_balance_sheet(sdk.nz, **kwargs).reports[0]
+    return {row.cells[0].value: D(row.cells[1].value)
+            for section in report.rows[1:] for row in section.rows}
+
+
+def test_balance_sheet_reads_the_inventory_account_per_tracking_option(books, emulator):
+    [region] = books.acct.get_tracking_categories(books.nz).tracking_categories
+    option = {o.name: o.tracking_option_id for o in region.options}
+
+    def region_line(amount, code, name):
+        return jline(amount, code, tracking=[m.TrackingCategory(name="Region", option=name)])
+
+    create(books,
+           journal(books, [region_line(100, "630", "North"), region_line(-100, "312", "North")]),
+           journal(books, [region_line(40, "630", "South"), region_line(-40, "312", "South")]),
+           journal(books, [region_line(25, "630", "South"), region_line(-25, "630", "North")],
+                   narration="Transfer WH/INT/0001"))
+    books.acct.create_items(books.nz, m.Items(items=[m.Item(
+        code="STK-1", name="Tracked", inventory_asset_account_code="630",
+        purchase_details=m.Purchase(unit_price=10, cogs_account_code="310", tax_type="INPUT2"),
+        sales_details=m.Purchase(unit_price=30, account_code="200", tax_type="OUTPUT2"))]))
+    supplier, customer = contact(books, "Supplier"), contact(books, "Customer")
+    invoice(books, supplier.contact_id, [m.LineItem(item_code="STK-1", quantity=4,
+                                                    unit_amount=10)], type="ACCPAY")
+    invoice(books, customer.contact_id, [m.LineItem(
+        item_code="STK-1", quantity=1, unit_amount=30,
+        tracking=[m.LineItemTracking(name="Region", option="South")])])
+    whole = balance_sheet(books)
+    assert whole["Inventory"] == D("170.00"), "140 journalled, 40 bought, 10 sold"
+    assert whole["Total Assets"] == whole["Total Liabilities"] + whole["Total Equity"]
+    north = balance_sheet(books, option["North"])
+    assert north["Inventory"] == D("75.00")
+    south = balance_sheet(books, option["South"])
+    assert south["Inventory"] == D("55.00"), "40 + 25 moved in, 10 sold from the South"
+    # South's profit: the sale's 30.00 less its 10.00 cost, and the 40.00 credited to the
+    # adjustment account by the South's stock journal.
+    assert south["Current Year Earnings"] == D("60.00")
+    resp = raw(emulator, "GET", "/api.xro/2.0/Reports/BalanceSheet?trackingOptionID1=nope",
+               token=books.token["access_token"], tenant=books.nz)
+    assert resp.status_code == 400 and "nope" in resp.json()["Message"]
