@@ -63,13 +63,15 @@ except demo_story.DemoStoryError as error:
 print("Board of %s: %s" % (day["warehouse"].name, ", ".join(
     f"{stage} {len(names)}" for stage, names in sorted(day["stages"].items()))))
 
-# Odoo's own demo invoices go too.
-queued = conn.action_queue_posted_invoices()
+# Odoo's own demo invoices go too (once: a document already queued or sent is not queued
+# again).
+Job = env["clarus.xero.job"]  # noqa: F821
+jobs_before = Job.search_count([])
+conn.action_queue_posted_invoices()
 commit()
 env["clarus.xero.push"]._run(conn, commit=commit)  # noqa: F821
-Job = env["clarus.xero.job"]  # noqa: F821
 print(f"Connected {company.name} to Xero organisation '{conn.tenant_name}' at {BASE}")
-print(f"Queued {queued} more posted invoices; jobs done: "
+print(f"New jobs for Odoo's posted invoices: {Job.search_count([]) - jobs_before}; jobs done: "
       f"{Job.search_count([('state', '=', 'done')])}, failed: "
       f"{Job.search_count([('state', '=', 'failed')])}, pending: "
       f"{Job.search_count([('state', '=', 'pending')])}")
