@@ -32,6 +32,7 @@
         "views/clarus_xero_pull_views.xml",
         "views/clarus_xero_connection_stock_views.xml",
         "views/stock_xero_status_views.xml",
+        "views/clarus_xero_dashboard_views.xml",
         "views/clarus_xero_menus.xml",
     ],
     "assets": {

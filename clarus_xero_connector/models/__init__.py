@@ -41,6 +41,9 @@ from . import clarus_xero_payment_in
 # The pull applies what Xero changed through the inbound models above.
 from . import clarus_xero_connection_pull
 from . import clarus_xero_pull
+from . import clarus_xero_job_stats
+from . import clarus_xero_api_usage_stats
+from . import clarus_xero_dashboard
 # Stock operations Xero tracks: zero-total bills and supplier credit notes.
 from . import clarus_xero_connection_stock
 from . import stock_move_xero

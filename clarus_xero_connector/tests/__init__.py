@@ -25,4 +25,5 @@ from . import test_imports
 from . import test_payments_in
 from . import test_pull
 from . import test_demo_story
+from . import test_dashboard
 from . import test_stock_tracked
