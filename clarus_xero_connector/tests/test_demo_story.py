@@ -62,6 +62,12 @@ class TestDemoStory(XeroEmulatorCase):
         xero_invoice = self.xero_invoice(invoice)
         self.assertEqual(xero_invoice["Status"], "PAID")
         self.assertEqual(xero_invoice["Contact"]["Name"], "Kauri Outdoor Supplies")
+        gateway = self.connection._gateway()
+        history, _h, _s = gateway._call(gateway.accounting, "get_invoice_history",
+                                        self.connection.tenant_id, xero_invoice["InvoiceID"])
+        self.assertIn("KC-48213577-NZ",
+                      " ".join(h["Details"] for h in history["HistoryRecords"]),
+                      "the tracking number is noted on the invoice in Xero")
         self.assertEqual(len(self._xero("CreditNotes", CreditNoteNumber=refund.name)), 1)
         self.assertTrue(self._xero("Contacts", Name="Harbourside Cycles"))
         self.assertTrue(self._xero("Contacts", Name="Pacific Outdoor Wholesale Ltd"))
