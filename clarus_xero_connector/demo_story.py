@@ -73,6 +73,8 @@ TRACKED = {
     "SHIP-HARBOUR-RETURN": ("Economy", "KC-48213590-NZ"),
     "SHIP-BAY-ENGRAVED": ("Overnight", "KC-48213604-NZ"),
 }
+# The customer took one pack off after allocation: the card shows the change.
+CHANGED = {"ALLOC-KAURI": ("CDW-PACK45", 2)}
 RETURNED = {"SHIP-HARBOUR-RETURN": 1}  # one pack came back: a credit note
 PAID = ("SHIP-KAURI",)  # the customer paid on the day: a payment
 
@@ -273,6 +275,10 @@ def _order(env, company, warehouse, key, partners, products, carrier):
     if stage == "to_allocate":
         return order, True
     order.action_clarus_allocate()
+    if key in CHANGED:
+        code, quantity = CHANGED[key]
+        order.order_line.filtered(
+            lambda ln: ln.product_id == products[code]).product_uom_qty = quantity
     picking = _open_delivery(order)
     if stage in ("picking", "packed"):
         picking.move_ids.filtered("quantity").picked = True

@@ -41,6 +41,10 @@ class TestDemoStory(XeroEmulatorCase):
         late = self._order(day, "ALLOC-BAY-LATE")
         self.assertLess(late.commitment_date.date(), late.create_date.date())
         self.assertEqual(late.clarus_priority, "2")
+        changed = self._order(day, "ALLOC-KAURI")
+        self.assertEqual(changed.clarus_change_state, "adjusted",
+                         "one pack taken off after allocation shows on the card")
+        self.assertEqual(sum(changed.order_line.mapped("clarus_allocated_qty")), 4)
 
         # Shipped is invoiced, exactly what shipped; the tracked shipment keeps its label.
         shipped = self._order(day, "SHIP-KAURI")
