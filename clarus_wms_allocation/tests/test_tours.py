@@ -1,4 +1,7 @@
+from datetime import timedelta
 from unittest.mock import patch
+
+from odoo import fields
 
 from odoo.tests import HttpCase, tagged
 
@@ -62,3 +65,23 @@ class TestTours(AllocationCase, HttpCase):
         self.assertIn("TRK-TOUR-7", html)
         self.assertIn("9 Tour Street", html)
         self.assertEqual(html.count('class="clarus_shipment_line"'), 1)
+
+    def test_run_a_shift_from_the_board(self):
+        self._stock(self.product_a, 8)
+        order = self._order([(self.product_a, 5)],
+                            commitment_date=fields.Datetime.now() - timedelta(days=1))
+        self.assertTrue(order.clarus_board_late)
+
+        report_model = type(self.env["ir.actions.report"])
+        with patch.object(report_model, "get_wkhtmltopdf_state", lambda self: "install"):
+            self.start_tour(
+                "/odoo", "clarus_wms_run_a_shift_from_the_board", login="admin", timeout=180)
+
+        self.env.invalidate_all()
+        self.assertEqual(order.clarus_priority, "1", "raised from the card")
+        self.assertEqual(order.clarus_fulfilment_stage, "shipped")
+        self.assertEqual(self._line(order, self.product_a).qty_delivered, 5)
+        delivery = order.picking_ids
+        self.assertEqual(delivery.state, "done")
+        self.assertEqual(delivery.clarus_shipment_label_ids.line_ids.quantity, 5)
+        self.assertFalse(order.clarus_board_late)
