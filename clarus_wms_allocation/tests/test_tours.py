@@ -2,7 +2,6 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
-
 from odoo.tests import HttpCase, tagged
 
 from .common import AllocationCase
