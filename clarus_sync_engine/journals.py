@@ -199,10 +199,9 @@ def plan(entries, mode=DAILY, accounts=None, journalled=()):
             continue
         for entry, (day, sides) in op["checked"]:
             group_key = (day, reference) if mode == PER_OPERATION else (day, None)
-            group = groups.setdefault(group_key, {"sums": {}, "ids": [], "refs": []})
+            group = groups.setdefault(group_key, {"sums": {}, "ids": [], "refs": {}})
             group["ids"].append(entry.id)
-            if reference not in group["refs"]:
-                group["refs"].append(reference)
+            group["refs"][reference] = True
             for code, tracking, amount in sides:
                 group["sums"][(code, tracking)] = group["sums"].get(
                     (code, tracking), Decimal(0)) + amount

@@ -7,7 +7,8 @@ entry Xero makes for each):
   Accounts Payable (ACCPAY, ACCPAYCREDIT). A tracked item sold or returned by a customer
   also moves its cost between the item's inventory asset account and its COGS account, at
   the cost the stock actually moved (S20); bought items are already coded to the inventory
-  asset account.
+  asset account (chosen: when a supplier credit note takes the last units out for less
+  than the pool held, the pool is emptied but the remainder stays on that account).
 - AUTHORISED payments: the bank account against Receivable or Payable.
 - AUTHORISED bank transactions (the money of overpayments and prepayments): the bank
   account against the lines.
