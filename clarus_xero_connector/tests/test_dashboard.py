@@ -300,6 +300,16 @@ class TestConnectionCards(DashboardCase):
         self.assert_card(self.connection, "tenant_gone", "disconnected this app in Xero",
                          "Reconnect")
 
+    def test_a_missing_permission_says_reconnect(self):
+        self.connection.sudo().scope = "offline_access accounting.contacts accounting.settings"
+        self.authorize(self.connection)
+        if self.connection.state == "choose_tenant":
+            self.connection._select_tenant(self.connection.tenant_id)
+        self.make_invoice()
+        self.push()
+        self.assertEqual(self.connection.state, "needs_reauth")
+        self.assert_card(self.connection, "missing_scope", "lacks a permission", "Reconnect")
+
     def test_addresses_changed_and_disconnected_here(self):
         self.connection.sudo().api_base_url = self.xero_url + "/other"
         self.assert_card(self.connection, "addresses_changed", "addresses", "Reconnect")
@@ -338,9 +348,12 @@ class TestConnectionCards(DashboardCase):
 @tagged("post_install", "-at_install")
 class TestDashboardTour(DashboardCase, HttpCase):
     def test_read_the_charts_and_open_the_failed_job(self):
-        """A failed invoice and one sent: the charts show them, a click opens the failure."""
+        """An invoice sent, one refused and one still queued: the card and the charts show
+        them, and a click opens the failure."""
         self.make_invoice()
         self.push()
         self.failed_invoice()
+        self.make_invoice(partner=self.partner_b)
+        self.assertEqual(self.jobs_for(self.partner_b, "contact").state, "pending")
         self.start_tour("/odoo", "clarus_xero_dashboard", login=self.env.user.login,
                         timeout=120)

@@ -43,7 +43,11 @@ registry.category("web_tour.tours").add("clarus_xero_dashboard", {
         },
         {
             content: "It measures the time from posting to Xero of the invoice sent",
-            trigger: ".o_kanban_record .o_clarus_xero_figure_median:contains('s')",
+            trigger: ".o_kanban_record .o_clarus_xero_figure_median:contains(' s')",
+        },
+        {
+            content: "It says how long the oldest queued job has waited",
+            trigger: ".o_kanban_record .o_clarus_xero_figure_queue_age:contains(' s')",
         },
         ...openDashboardMenu("clarus_xero_job_hourly_menu", "Jobs per Hour"),
         {
@@ -58,6 +62,25 @@ registry.category("web_tour.tours").add("clarus_xero_dashboard", {
         {
             content: "The hour holds the job done and the job failed",
             trigger: ".o_pivot thead:contains('Done'):contains('Failed')",
+        },
+        ...openDashboardMenu("clarus_xero_job_latency_menu", "Time to Xero"),
+        {
+            content: "Time to Xero measures the median and the 95th percentile",
+            trigger: ".o_pivot thead:contains('Seconds to Xero (median)'):contains('95th percentile')",
+        },
+        {
+            content: "The invoice sent today is measured",
+            trigger: ".o_pivot tbody .o_pivot_cell_value:not(:empty)",
+        },
+        ...openDashboardMenu("clarus_xero_job_queue_age_menu", "Queue Age"),
+        {
+            content: "Queue age measures the seconds in queue",
+            trigger: ".o_pivot thead:contains('Seconds in queue')",
+        },
+        ...openDashboardMenu("clarus_xero_api_usage_menu", "API Calls"),
+        {
+            content: "API calls per hour is a bar chart",
+            trigger: ".o_graph_renderer canvas",
         },
         ...openDashboardMenu("clarus_xero_job_error_analysis_menu", "Errors by Cause"),
         {
