@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 from conftest import XeroSdk, issue_token
 from emu_helpers import TODAY, bad_request, contact, control, invoice, messages, raw
+from test_inbound import KEY, Receiver, hooks
 from xero_python.accounting import models as m
 from xero_python.exceptions import HTTPStatusException
 
@@ -231,7 +232,8 @@ def test_journals_and_reports_need_their_scopes(sdk):
 
 def balance_sheet(sdk, *option_ids):
     """{row name: amount} of GET /Reports/BalanceSheet (one period)."""
-    kwargs = dict(zip(("tracking_option_id1", "tracking_option_id2"), option_ids))
+    kwargs = dict(zip(("tracking_option_id1", "tracking_option_id2"), option_ids,
+                      strict=False))
     report = sdk.acct.get_report_balance_sheet(sdk.nz, **kwargs).reports[0]
     return {row.cells[0].value: D(row.cells[1].value)
             for section in report.rows[1:] for row in section.rows}
@@ -272,3 +274,16 @@ def test_balance_sheet_reads_the_inventory_account_per_tracking_option(books, em
     resp = raw(emulator, "GET", "/api.xro/2.0/Reports/BalanceSheet?trackingOptionID1=nope",
                token=books.token["access_token"], tenant=books.nz)
     assert resp.status_code == 400 and "nope" in resp.json()["Message"]
+
+
+def test_manual_journals_send_no_webhooks(books, emulator):
+    """Xero has no webhook category for manual journals (XERO_API §5): they are polled."""
+    receiver = Receiver()
+    try:
+        assert hooks(emulator, "POST", body={"url": receiver.url, "key": KEY})["status"] == "OK"
+        create(books, journal(books, [jline(5, "630"), jline(-5, "312")]))
+        assert hooks(emulator)["pending"] == 0
+        contact(books, "Someone new")
+        assert hooks(emulator)["pending"] == 1, "the same app does get contact events"
+    finally:
+        receiver.close()
