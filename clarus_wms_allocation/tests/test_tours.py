@@ -66,8 +66,11 @@ class TestTours(AllocationCase, HttpCase):
         self.assertEqual(html.count('class="clarus_shipment_line"'), 1)
 
     def test_run_a_shift_from_the_board(self):
-        self._stock(self.product_a, 8)
-        order = self._order([(self.product_a, 5)],
+        warehouse = self._warehouse("Shift WH", "SHW")
+        warehouse.delivery_steps = "pick_pack_ship"
+        self.env.company.clarus_ship_then_bill = True
+        self._stock(self.product_a, 8, warehouse=warehouse)
+        order = self._order([(self.product_a, 5)], warehouse=warehouse,
                             commitment_date=fields.Datetime.now() - timedelta(days=1))
         self.assertTrue(order.clarus_board_late)
 
@@ -80,7 +83,12 @@ class TestTours(AllocationCase, HttpCase):
         self.assertEqual(order.clarus_priority, "1", "raised from the card")
         self.assertEqual(order.clarus_fulfilment_stage, "shipped")
         self.assertEqual(self._line(order, self.product_a).qty_delivered, 5)
-        delivery = order.picking_ids
-        self.assertEqual(delivery.state, "done")
+        self.assertEqual(
+            order.picking_ids.mapped(lambda p: (p.picking_type_id, p.state)),
+            [(warehouse.pick_type_id, "done"), (warehouse.pack_type_id, "done"),
+             (warehouse.out_type_id, "done")])
+        delivery = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
         self.assertEqual(delivery.clarus_shipment_label_ids.line_ids.quantity, 5)
+        self.assertEqual(order.invoice_ids.invoice_line_ids.filtered(
+            lambda ln: ln.product_id == self.product_a).quantity, 5, "shipped, then billed")
         self.assertFalse(order.clarus_board_late)

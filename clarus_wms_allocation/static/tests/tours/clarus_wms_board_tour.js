@@ -2,7 +2,8 @@ import { registry } from "@web/core/registry";
 
 // The order this tour works on is prepared by TestTours.test_run_a_shift_from_the_board
 // in clarus_wms_allocation/tests/test_tours.py: five Tour Widgets for Tour Customer,
-// committed for yesterday, in stock.
+// committed for yesterday, in stock, from a warehouse that delivers in three steps
+// (pick, pack, ship).
 
 const CUSTOMER = "Tour Customer";
 
@@ -17,6 +18,46 @@ function card(title) {
 // A card can be dragged once nothing is being saved on it.
 function draggableCard(title) {
     return `${column(title)} .o_kanban_record.o_draggable:contains('${CUSTOMER}')`;
+}
+
+/**
+ * From the card in `stage`, open the transfer to work on now, check it is the expected
+ * step of the route (its reference holds `code`), validate it and come back to the board.
+ */
+function doStep(stage, code, what) {
+    return [
+        {
+            content: `Open the picking from the card in ${stage}`,
+            trigger: `${card(stage)} button[name=action_clarus_board_open_picking]`,
+            run: "click",
+        },
+        {
+            content: `It is ${what}`,
+            trigger: `.o_breadcrumb .active:contains('${code}')`,
+        },
+        {
+            content: `${what} is ready, with the Tour Widgets`,
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Ready')",
+        },
+        {
+            content: "It holds the order's Tour Widgets",
+            trigger: ".o_field_widget[name=move_ids] .o_data_row:contains('Tour Widget')",
+        },
+        {
+            content: `Validate ${what}`,
+            trigger: ".o_form_statusbar button[name=button_validate]",
+            run: "click",
+        },
+        {
+            content: `${what} is done`,
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Done')",
+        },
+        {
+            content: "Back to the board",
+            trigger: ".o_breadcrumb a:contains('Order Board')",
+            run: "click",
+        },
+    ];
 }
 
 registry.category("web_tour.tours").add("clarus_wms_run_a_shift_from_the_board", {
@@ -85,33 +126,17 @@ registry.category("web_tour.tours").add("clarus_wms_run_a_shift_from_the_board",
             content: "The card moves to Allocated, five allocated, nothing short",
             trigger: `${card("Allocated")}:has(.o_clarus_allocated:contains('5.00')):not(:has(.o_clarus_shortage))`,
         },
+        ...doStep("Allocated", "/PICK/", "the pick"),
         {
-            content: "Open its picking",
-            trigger: `${card("Allocated")} button[name=action_clarus_board_open_picking]`,
-            run: "click",
+            content: "Picked: the card moves to Picking, five picked",
+            trigger: `${card("Picking")}:has(.o_clarus_picked:contains('5.00')):has(.o_clarus_shipped:contains('0.00'))`,
         },
+        ...doStep("Picking", "/PACK/", "the pack"),
         {
-            content: "The delivery is ready",
-            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Ready')",
+            content: "Packed: the card moves to Packed",
+            trigger: card("Packed"),
         },
-        {
-            content: "It is the order's delivery of the Tour Widgets",
-            trigger: ".o_field_widget[name=move_ids] .o_data_row:contains('Tour Widget')",
-        },
-        {
-            content: "Validate it",
-            trigger: ".o_form_statusbar button[name=button_validate]",
-            run: "click",
-        },
-        {
-            content: "The delivery is done",
-            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Done')",
-        },
-        {
-            content: "Back to the board",
-            trigger: ".o_breadcrumb a:contains('Order Board')",
-            run: "click",
-        },
+        ...doStep("Packed", "/OUT/", "the delivery"),
         {
             content: "The order is shipped: five shipped, no longer late",
             trigger: `${card("Shipped")}:has(.o_clarus_shipped:contains('5.00')):not(:has(.o_clarus_late))`,
