@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from odoo import fields, models
 
-from clarus_sync_engine import states
-from clarus_sync_engine.retry import TENANT_GONE_MESSAGE
+from clarus_sync_engine import dashboard, states
+from clarus_sync_engine.dashboard import format_seconds
 
 from .clarus_xero_job_stats import POSTED_KINDS, QUEUED_STATES
 
@@ -15,55 +15,15 @@ LATENCY_PERIOD = timedelta(days=7)
 JOB_VIEWS = [(False, "list"), (False, "form")]
 
 DOWN_REASONS = [
-    ("never", "Never connected"),
-    ("consent_refused", "Authorisation refused"),
-    ("choose_tenant", "Organisation not chosen"),
-    ("token_refused", "Authorisation expired or revoked"),
-    ("tenant_gone", "Organisation disconnected in Xero"),
-    ("missing_scope", "Permission missing"),
-    ("addresses_changed", "Xero addresses changed"),
-    ("disconnected", "Disconnected here"),
+    (dashboard.NEVER, "Never connected"),
+    (dashboard.CONSENT_REFUSED, "Authorisation refused"),
+    (dashboard.CHOOSE_TENANT, "Organisation not chosen"),
+    (dashboard.TOKEN_REFUSED, "Authorisation expired or revoked"),
+    (dashboard.TENANT_GONE, "Organisation disconnected in Xero"),
+    (dashboard.MISSING_SCOPE, "Permission missing"),
+    (dashboard.ADDRESSES_CHANGED, "Xero addresses changed"),
+    (dashboard.DISCONNECTED, "Disconnected here"),
 ]
-
-
-def down_reason(state, last_error, holds_tokens):
-    """Why a connection in ``state`` cannot send, from what the connection recorded when it
-    stopped: one of DOWN_REASONS, or False when it is connected.
-
-    A refused refresh keeps the tokens (``_mark_needs_reauth``); a change of Xero addresses
-    drops them: that tells the two apart whatever the language of ``last_error``."""
-    error = last_error or ""
-    if state == "connected":
-        return False
-    if state == "choose_tenant":
-        return "choose_tenant"
-    if state == "disconnected":
-        return "disconnected"
-    if state == "needs_reauth":
-        if TENANT_GONE_MESSAGE in error:
-            return "tenant_gone"
-        if "insufficient_scope" in error:
-            return "missing_scope"
-        if not holds_tokens:
-            return "addresses_changed"
-        return "token_refused"
-    # Draft: the authorisation never completed.
-    return "consent_refused" if error else "never"
-
-
-def format_seconds(seconds):
-    """'45 s', '12 min', '3 h 05 min', '2 d 4 h': a duration people read at a glance."""
-    seconds = int(seconds or 0)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
 
 
 class ClarusXeroConnection(models.Model):
@@ -97,8 +57,8 @@ class ClarusXeroConnection(models.Model):
         texts = self._down_texts()
         for conn in self:
             holds_tokens = bool(conn.sudo().refresh_token or conn.sudo().access_token)
-            reason = down_reason(conn.state, conn.last_error, holds_tokens)
-            conn.down_reason = reason
+            reason = dashboard.down_reason(conn.state, conn.last_error, holds_tokens)
+            conn.down_reason = reason or False
             explanation, todo = texts.get(reason, (False, False))
             conn.down_explanation = explanation and f"{labels[reason]}: {explanation}"
             conn.down_todo = todo
