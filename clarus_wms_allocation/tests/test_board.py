@@ -223,6 +223,39 @@ class TestOrderBoard(AllocationCase):
         self.assertEqual(order.action_clarus_board_open_picking()["res_id"], ship.id,
                          "once picked, the shipment is next")
 
+    def test_card_follows_a_three_step_route_and_opens_each_step(self):
+        warehouse = self._warehouse("Three Step WH", "THW")
+        warehouse.delivery_steps = "pick_pack_ship"
+        self._stock(self.product_a, 5, warehouse=warehouse)
+        order = self._order([(self.product_a, 5)], warehouse=warehouse)
+        order.write({"clarus_fulfilment_stage": "allocated"})
+        self.assertEqual(self._board(order), {
+            "stage": "allocated", "ordered": 5, "allocated": 5, "picked": 0,
+            "shipped": 0, "short": 0,
+        })
+
+        expected = [
+            (warehouse.pick_type_id, {"stage": "picking", "picked": 5, "shipped": 0}),
+            (warehouse.pack_type_id, {"stage": "packed", "picked": 5, "shipped": 0}),
+            (warehouse.out_type_id, {"stage": "shipped", "picked": 5, "shipped": 5}),
+        ]
+        for picking_type, after in expected:
+            with self.subTest(step=picking_type.name):
+                action = order.action_clarus_board_open_picking()
+                picking = self.env["stock.picking"].browse(action["res_id"])
+                self.assertEqual(picking.picking_type_id, picking_type)
+                self.assertEqual(picking.move_ids.quantity, 5)
+                picking.move_ids.picked = True
+                picking.button_validate()
+                board = self._board(order)
+                self.assertEqual(
+                    {key: board[key] for key in after}, after)
+                if after["stage"] != "shipped":
+                    with self.assertRaisesRegex(UserError, "allocation changes only before"):
+                        order.write({"clarus_fulfilment_stage": "to_allocate"})
+        self.assertEqual(order.action_clarus_board_print_label()["context"]["active_ids"],
+                         picking.clarus_shipment_label_ids.ids)
+
     def test_open_picking_lists_what_can_be_worked_on_after_a_partial_pick(self):
         warehouse = self._two_step_warehouse()
         self._stock(self.product_a, 5, warehouse=warehouse)
