@@ -14,6 +14,8 @@ from datetime import datetime, time, timedelta
 
 from odoo import Command, fields
 
+from .models.purchase_order import CREATE_ITEMS_KEY
+
 WAREHOUSE_NAME = "Clarus Demo Warehouse"
 WAREHOUSE_CODE = "CDW"
 ORDER_PREFIX = "DEMO-"
@@ -309,7 +311,8 @@ def _purchase(env, company, warehouse, vendor, products):
         "order_line": [Command.create({"product_id": bag.id, "product_qty": 10,
                                        "price_unit": bag.standard_price})],
     })
-    order.with_context(clarus_xero_create_items=True).button_confirm()
+    # The sleeping bags are not Xero items yet: created with the order, not asked about.
+    order.with_context(**{CREATE_ITEMS_KEY: True}).button_confirm()
     return order
 
 
