@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 from lxml import etree
 
 from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import XeroEmulatorCase
@@ -247,6 +247,31 @@ class TestDashboardCharts(DashboardCase):
         self.assertEqual({name: f["aggregator"] for name, f in described.items()},
                          {"calls": "sum", "minute_remaining": "min", "day_remaining": "min"})
         self.assertIn("60 calls a minute and 5,000 a day", self.action("api")["help"])
+
+    def test_a_billing_user_reads_the_figures_and_the_charts(self):
+        posted = self.now - timedelta(hours=5)
+        self.job(queued=posted, done=posted + timedelta(seconds=90))
+        self.job(state="failed", category="validation", done=self.now)
+        self.job(state="pending", queued=self.now - timedelta(minutes=2))
+        billing = new_test_user(self.env, login="clarus-dash-billing",
+                                groups="account.group_account_invoice")
+        conn = self.connection.with_user(billing)
+        self.assertEqual(
+            conn.read(["seconds_to_xero_median", "seconds_to_xero_p95", "queue_age_seconds",
+                       "job_failed_count", "down_reason"])[0],
+            {"id": conn.id, "seconds_to_xero_median": 90, "seconds_to_xero_p95": 90,
+             "queue_age_seconds": 120, "job_failed_count": 1, "down_reason": False})
+        menus = self.env["ir.ui.menu"].with_user(billing)._visible_menu_ids()
+        for xmlid in ("clarus_xero_job_hourly_menu", "clarus_xero_job_error_analysis_menu",
+                      "clarus_xero_job_latency_menu", "clarus_xero_job_queue_age_menu",
+                      "clarus_xero_api_usage_menu"):
+            self.assertIn(self.env.ref(f"clarus_xero_connector.{xmlid}").id, menus, xmlid)
+        Job = self.env["clarus.xero.job"].with_user(billing)
+        groups = Job.formatted_read_group(
+            self.action_domain("latency"), [],
+            ["seconds_to_xero_median:avg", "seconds_to_xero_p95:avg", "__count"])
+        self.assertEqual(groups[0]["seconds_to_xero_p95:avg"], 90)
+        self.assertEqual(groups[0]["__count"], 1)
 
 
 @tagged("post_install", "-at_install")
