@@ -21,9 +21,9 @@ class ClarusStockPosition(models.Model):
                        "picked", "picking_type_id", "location_id", "product_id",
                        "move_orig_ids", "origin_returned_move_id"],
         "stock.picking.type": ["code", "warehouse_id"],
-        "stock.warehouse": ["pick_type_id"],
+        "stock.warehouse": ["pick_type_id", "lot_stock_id"],
         "stock.move.line": ["quantity_product_uom", "picked", "move_id", "location_id"],
-        "stock.location": ["usage", "warehouse_id", "company_id"],
+        "stock.location": ["usage", "warehouse_id", "company_id", "parent_path"],
     }
 
     product_id = fields.Many2one("product.product", readonly=True)
@@ -57,10 +57,13 @@ class ClarusStockPosition(models.Model):
                        m.product_qty - COALESCE(m.clarus_allocated_qty, 0.0)
                   FROM stock_move m
                   JOIN stock_picking_type t ON t.id = m.picking_type_id
+                  JOIN stock_location src ON src.id = m.location_id
                   LEFT JOIN stock_warehouse w ON w.id = t.warehouse_id
+                  LEFT JOIN stock_location ws ON ws.id = w.lot_stock_id
                  WHERE m.sale_line_id IS NOT NULL
                    AND (t.code = 'outgoing'
-                        OR (t.id = w.pick_type_id AND m.origin_returned_move_id IS NULL))
+                        OR (t.id = w.pick_type_id AND m.origin_returned_move_id IS NULL
+                            AND src.parent_path LIKE ws.parent_path || '%'))
                    AND NOT EXISTS (SELECT 1 FROM stock_move_move_rel r
                                     WHERE r.move_dest_id = m.id)
                    AND m.state IN ('confirmed', 'waiting', 'partially_available', 'assigned')

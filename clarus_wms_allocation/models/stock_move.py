@@ -26,8 +26,12 @@ class StockMove(models.Model):
         picking_type = self.picking_type_id
         if picking_type.code == "outgoing":
             return True
-        return (picking_type == picking_type.warehouse_id.pick_type_id
-                and not self.origin_returned_move_id)
+        warehouse = picking_type.warehouse_id
+        # Not the pick-type moves Odoo makes to put back what an order no longer needs
+        # (Output -> Stock after the ordered quantity fell): they are Odoo's to reserve.
+        return (picking_type == warehouse.pick_type_id
+                and not self.origin_returned_move_id
+                and self.location_id._child_of(warehouse.lot_stock_id))
 
     def _clarus_is_allocation_managed(self):
         """Move of a sale order that takes stock out of the stock location of a warehouse

@@ -57,9 +57,10 @@ class MultiStepTests:
         self.assertEqual(picking.state, "done")
         return picking
 
-    def _run_chain(self, order):
-        """Pick, (pack,) ship what is allocated; returns the delivery to the customer."""
-        for picking_type in self.chain:
+    def _run_chain(self, order, step=0):
+        """Pick, (pack,) ship what is allocated, from ``step`` (0 is the pick) on;
+        returns the delivery to the customer."""
+        for picking_type in self.chain[step:]:
             picking = self._validate(order, picking_type)
         return picking
 
@@ -256,6 +257,32 @@ class MultiStepTests:
         self.assertEqual(line.clarus_allocated_qty, 7)
         self.assertFalse(line.clarus_change_state)
         self.assertEqual(self._free(self.product_a), 1)
+
+    def test_less_ordered_after_the_pick_puts_the_surplus_back_without_allocation(self):
+        self._stock(self.product_a, 5)
+        order = self._order([(self.product_a, 5)])
+        order.action_clarus_allocate()
+        picked = self._validate(order, self.warehouse.pick_type_id)
+        line = self._line(order, self.product_a)
+
+        line.product_uom_qty = 3
+        self.assertEqual((line.clarus_open_qty, line.clarus_allocated_qty), (3, 3))
+        self.assertEqual(line.clarus_change_state, "adjusted")
+        back = order.order_line.move_ids.filtered(
+            lambda m: m.location_id == picked.location_dest_id
+            and m.location_dest_id == self.warehouse.lot_stock_id)
+        self.assertEqual(back.product_uom_qty, 2, "Odoo puts the 2 no longer ordered back")
+        self.assertEqual(back.state, "assigned",
+                         "reserved by Odoo: putting stock back is not allocation's")
+        self.assertEqual(order.clarus_fulfilment_stage, "picking")
+        back.picked = True
+        back.picking_id.button_validate()
+        self.assertEqual(self._free(self.product_a), 2)
+
+        self._run_chain(order, step=1)
+        self.assertEqual(line.qty_delivered, 3)
+        self.assertEqual(line.qty_invoiced, 3)
+        self.assertEqual(order.clarus_fulfilment_stage, "shipped")
 
     def test_board_follows_the_chain(self):
         self._stock(self.product_a, 5)
