@@ -10,8 +10,8 @@ from datetime import datetime
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from . import test_concurrency
 from .common import AllocationCase
-from .test_concurrency import TestConcurrentAllocation
 
 
 class MultiStepTests:
@@ -330,7 +330,7 @@ class TestThreeStepAllocation(MultiStepTests, AllocationCase):
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentThreeStepAllocation(TestConcurrentAllocation):
+class TestConcurrentThreeStepAllocation(test_concurrency.TestConcurrentAllocation):
     """Two runs at once over the picks of a three-step route: one waits and is refused,
     never reserving what the other holds."""
 
