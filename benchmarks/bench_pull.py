@@ -4,7 +4,7 @@
 Run from the repository root::
 
     python3 benchmarks/bench_pull.py [--db NAME] [--reuse | --drop] [--invoices 10000]
-        [--paid 2000] [--customers 200]
+        [--paid 2000] [--customers 200] [--profile FILE]
 
 What it does, in one run:
 
@@ -30,8 +30,10 @@ or not the targets are met.
 """
 
 import argparse
+import cProfile
 import math
 import os
+import pstats
 import sys
 import threading
 import time
@@ -258,6 +260,9 @@ def parse_args():
     parser.add_argument("--invoices", type=int, default=10000)
     parser.add_argument("--paid", type=int, default=2000)
     parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--profile", metavar="FILE",
+                        help="profile the first pull by CPU time (cProfile stats to FILE; "
+                        "the profiler inflates the CPU figures: do not quote them)")
     args = parser.parse_args()
     if min(args.invoices, args.customers) < 1 or not 0 < args.paid <= args.invoices:
         parser.error("--invoices and --customers must be positive, --paid between 1 and "
@@ -281,8 +286,16 @@ def main():
         results = []
         for label in ("pull", "pull again (nothing new)"):
             changed, pages = pages_expected(registry, emulator, conn_id)
+            profiler = (cProfile.Profile(time.process_time) if args.profile and not results
+                        else None)
+            if profiler:
+                profiler.enable()
             results.append(dict(measure(registry, emulator, conn_id, label),
                                 changed=changed, pages=pages))
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(args.profile)
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         report(args, *results)
     finally:
         emulator.stop()

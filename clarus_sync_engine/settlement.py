@@ -244,3 +244,31 @@ XERO_TYPE_OF_MOVE = {
     "out_refund": "ACCRECCREDIT",
     "in_refund": "ACCPAYCREDIT",
 }
+
+
+def document_is_quiet(element, known_status, links, payments_follow=False):
+    """True when applying a document as Xero returned it can change nothing in Odoo but
+    its stored Xero status: no status to flag, no payment to register, hold or cancel,
+    and no credit note, overpayment or prepayment applied to it (or once applied and
+    since removed). A page of a pull is mostly such documents; they are settled in one
+    pass instead of one by one.
+
+    ``links``: the document's ``Link`` tuples, every kind (``kind`` as a first element is
+    not carried: payments and allocations are told apart by the caller, which passes
+    ``(kind, Link)`` pairs). ``payments_follow``: the ``Payments`` read of the same run
+    comes after the documents, so a listed payment without its bank account is left to it.
+    """
+    status = element.get("Status")
+    if status and status_change(known_status, status) == "flag":
+        return False
+    payment_links = [link for kind, link in links if kind == "payment"]
+    plan = plan_payments(element, payment_links)
+    if plan.cancel or plan.held:
+        return False
+    if any(not payments_follow or entry.account_code or entry.account_id
+           for entry in plan.register):
+        return False
+    if any(entry.kind != "payment" for entry in document_entries(element)):
+        return False
+    return not any(kind != "payment" and link.origin == "xero" and link.state == "active"
+                   for kind, link in links)

@@ -1,6 +1,8 @@
+import logging
+
 from xero_python.exceptions import HTTPStatusException
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
@@ -14,6 +16,8 @@ PREPAYMENT_LABELS = {"overpayment": "Overpayment", "prepayment": "Prepayment"}
 # scheduled pull): a document's new payments are then left to ``_apply_payment``, which
 # has their bank account, instead of reading each one back (one call per paid document).
 PAYMENTS_FOLLOW_KEY = "clarus_xero_payments_follow"
+
+_logger = logging.getLogger(__name__)
 
 
 class ClarusXeroPaymentIn(models.AbstractModel):
@@ -192,6 +196,16 @@ class ClarusXeroPaymentIn(models.AbstractModel):
     def _register_xero_payment(self, connection, move, entry):
         """One Xero payment as a posted Odoo payment in the mapped journal, dated and
         referenced as in Xero, reconciled with ``move`` and linked."""
+        vals, open_lines = self._registration_vals(connection, move, entry)
+        payment = self._create_payments([vals])
+        self.env["clarus.xero.reconcile"]._reconcile_amount(payment.move_id, move,
+                                                            float(entry.amount))
+        return self._registered(connection, [(move, entry, payment)])[0]
+
+    def _registration_vals(self, connection, move, entry, journals=None):
+        """``(payment values, open lines)`` of one Xero payment on ``move``; raises
+        UserError naming what stops it (document not posted, more than is open, bank
+        account mapped to no journal). ``journals`` caches journals by bank account."""
         if move.state != "posted":
             raise UserError(self.env._(
                 "Xero payment %(ref)s pays %(doc)s, which is not posted in Odoo: post it, "
@@ -207,28 +221,115 @@ class ClarusXeroPaymentIn(models.AbstractModel):
                 "Xero. Remove the duplicate on one side, then import again.",
                 ref=entry.reference or entry.xero_id, amount=self._amount(move, entry.amount),
                 doc=move.display_name, open=self._amount(move, open_amount)))
-        journal = self._journal_for(connection, entry.account_code, entry.account_id)
+        account_key = (entry.account_code, entry.account_id)
+        journals = {} if journals is None else journals
+        if account_key not in journals:
+            journals[account_key] = self._journal_for(connection, *account_key)
         payment_type, partner_type = settlement.payment_direction(
             settlement.XERO_TYPE_OF_MOVE[move.move_type])
-        payment = self._new_payment(journal, move.commercial_partner_id, payment_type,
-                                    partner_type, entry, move.currency_id,
-                                    entry.reference or move.display_name,
-                                    open_lines[:1].account_id)
-        self.env["clarus.xero.reconcile"]._reconcile_amount(payment.move_id, move,
-                                                            float(entry.amount))
-        move.with_context(**{SYNC_CONTEXT_KEY: True}).matched_payment_ids += payment
-        self._new_link(connection, payment, move, entry.amount, entry.xero_id, "payment")
-        text = self.env._("Payment of %(amount)s made in Xero on %(date)s registered as "
-                          "%(payment)s in %(journal)s.", amount=self._amount(move, entry.amount),
-                          date=entry.date, payment=payment.display_name,
-                          journal=journal.display_name)
-        move.message_post(body=text)
-        return text
+        vals = self._payment_vals(journals[account_key], move.commercial_partner_id,
+                                  payment_type, partner_type, entry, move.currency_id,
+                                  entry.reference or move.display_name,
+                                  open_lines[:1].account_id)
+        vals["invoice_ids"] = [Command.link(move.id)]
+        return vals, open_lines
+
+    def _registered(self, connection, registered):
+        """Link payments just registered: ``registered`` is a list of ``(move, entry,
+        payment)``; returns the text of each, in order. The text is the import job's
+        summary in History; the document shows the payment in its own payment widget,
+        so no chatter note is added (one per payment costs more than the payment's
+        reconciliation)."""
+        self.env["clarus.xero.payment.link"].create([{
+            "connection_id": connection.id, "payment_id": payment.id, "move_id": move.id,
+            "amount": float(entry.amount), "xero_payment_id": entry.xero_id,
+            "origin": "xero", "kind": "payment"} for move, entry, payment in registered])
+        texts = []
+        for move, entry, payment in registered:
+            text = self.env._("Payment of %(amount)s made in Xero on %(date)s registered as "
+                              "%(payment)s in %(journal)s.",
+                              amount=self._amount(move, entry.amount), date=entry.date,
+                              payment=payment.display_name,
+                              journal=payment.journal_id.display_name)
+            texts.append(text)
+        moves = self.env["account.move"].concat(*(move for move, _e, _p in registered))
+        self._mark_imported(moves)
+        return texts
+
+    def _register_many(self, connection, items):
+        """Register a page's new Xero payments in one pass: one create and one post of
+        every payment, one reconciliation plan. ``items``: ``(key, move, element)``, each a
+        new ``Payments`` element on a bound document.
+
+        Returns ``({key: text}, left)``: what was registered, and the items left to be
+        applied one by one (held, refused with a reason, a second payment of the same
+        document in the page, or partial against a document paid in instalments), which
+        the caller applies alone so each fails alone. When the pass itself fails, nothing
+        of it stays and every item is left."""
+        me, connection = self._as_sync(connection)
+        ready, left, seen, journals = [], [], set(), {}
+        links = me._links(connection, [("move_id", "in", [move.id for _k, move, _e in items]),
+                                       ("kind", "=", "payment")]).grouped("move_id")
+        for key, move, element in items:
+            move = move.with_env(me.env)
+            entry = settlement.entry_of_payment(element)
+            plan = settlement.plan_payments({"Payments": [element]}, [
+                settlement.Link(link.xero_payment_id or None, link.origin, link.state,
+                                link.create_date, link.amount)
+                for link in links.get(move, ())])
+            if move in seen or move.clarus_xero_no_import or not plan.register:
+                left.append((key, move, element))
+                continue
+            try:
+                vals, open_lines = me._registration_vals(connection, move, entry, journals)
+            except UserError:
+                left.append((key, move, element))
+                continue
+            seen.add(move)
+            ready.append((key, move, entry, vals, open_lines, element))
+        if not ready:
+            return {}, left
+        try:
+            with self.env.cr.savepoint():
+                texts = me._register_ready(connection, ready)
+        except Exception as exc:  # noqa: BLE001 - each payment is then applied alone
+            _logger.info("Registering %s Xero payments in one pass failed (%s): applying "
+                         "them one by one.", len(ready), exc)
+            self.env.invalidate_all()
+            return {}, left + [(key, move, element) for key, move, _e, _v, _o, element in ready]
+        return texts, left
+
+    def _register_ready(self, connection, ready):
+        payments = self._create_payments([item[3] for item in ready])
+        plan, partial = [], []
+        for (_key, move, entry, _vals, open_lines, _el), payment in zip(ready, payments,
+                                                                         strict=True):
+            open_amount = abs(sum(open_lines.mapped("amount_residual_currency")))
+            lines = (payment.move_id.line_ids | open_lines).filtered_domain(
+                [("account_id", "=", open_lines[:1].account_id.id)])
+            if float_compare(float(entry.amount), open_amount,
+                             precision_rounding=move.currency_id.rounding) == 0:
+                plan.append(lines)
+            else:
+                partial.append((payment, move, entry))
+        if plan:
+            self.env["account.move.line"].with_context(tracking_disable=True)._reconcile_plan(
+                plan)
+        for payment, move, entry in partial:
+            self.env["clarus.xero.reconcile"]._reconcile_amount(payment.move_id, move,
+                                                                float(entry.amount))
+        texts = self._registered(connection, [(item[1], item[2], payment) for item, payment
+                                              in zip(ready, payments, strict=True)])
+        return {key: text for (key, *_rest), text in zip(ready, texts, strict=True)}
 
     def _new_payment(self, journal, partner, payment_type, partner_type, entry, currency, memo,
                      account):
-        """A posted payment with its journal entry (``force_payment_move``: the
-        reconciliation needs one even where Odoo would wait for the bank statement)."""
+        """A posted payment with its journal entry."""
+        return self._create_payments([self._payment_vals(
+            journal, partner, payment_type, partner_type, entry, currency, memo, account)])
+
+    def _payment_vals(self, journal, partner, payment_type, partner_type, entry, currency,
+                      memo, account):
         methods = journal._get_available_payment_method_lines(payment_type)
         if not methods:
             raise UserError(self.env._(
@@ -248,10 +349,19 @@ class ClarusXeroPaymentIn(models.AbstractModel):
         }
         if account:
             vals["destination_account_id"] = account.id
-        payment = self.env["account.payment"].with_context(
-            **{SYNC_CONTEXT_KEY: True}, force_payment_move=True).create(vals)
-        payment.with_context(**{SYNC_CONTEXT_KEY: True}).action_post()
-        return payment
+        return vals
+
+    def _create_payments(self, vals_list):
+        """Posted payments with their journal entries, in one create and one post
+        (``force_payment_move``: the reconciliation needs an entry even where Odoo would
+        wait for the bank statement). The payments' own creation message and field
+        tracking are left out: the note on the document and the import job say where
+        each came from."""
+        quiet = {SYNC_CONTEXT_KEY: True, "tracking_disable": True}
+        payments = self.env["account.payment"].with_context(
+            **quiet, force_payment_move=True).create(vals_list)
+        payments.with_context(**quiet).action_post()
+        return payments.with_context(**{SYNC_CONTEXT_KEY: True})
 
     def _cancel_link(self, link):
         """A payment deleted or reversed in Xero: un-reconcile and cancel its Odoo

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from odoo import api, fields, models
 
-from clarus_sync_engine import inbound, retry, states
+from clarus_sync_engine import inbound, retry, settlement, states
 from clarus_sync_engine.client import PacingStop
 
 from .clarus_xero_connection import XERO_CALL_ERRORS
@@ -165,9 +165,10 @@ class ClarusXeroPull(models.AbstractModel):
 
     def _apply_page(self, ctx, name, elements):
         """Apply one page: a change already applied (read again in the overlap, or
-        after a crash) is skipped; a record Odoo does not hold is skipped; each other
-        change is applied alone and, when it changed something or failed, becomes one
-        import job."""
+        after a crash) is skipped; a record Odoo does not hold is skipped; a document
+        whose only news is its status is settled with the page's others in one write;
+        the page's new payments are registered together; each other change is applied
+        alone and, when it changed something or failed, becomes one import job."""
         conn = ctx["connection"]
         keys = [inbound.change_key(conn.id, name, element) for element in elements]
         Job = self.env["clarus.xero.job"].sudo()
@@ -175,17 +176,97 @@ class ClarusXeroPull(models.AbstractModel):
                                ("state", "in", (states.DONE, states.FAILED))]
                               ).mapped("dedupe_key"))
         bound = self._bound_records(conn, name, elements)
-        rows = []
+        todo = []
         for element, key in zip(elements, keys, strict=True):
             if key in done:
                 continue
             record = bound.get(inbound.document_ref(name, element))
             if record is None and name not in SELF_FINDING:
                 continue
+            todo.append((key, record, element))
+        rows = []
+        if name in ("invoices", "credit_notes"):
+            todo = self._settle_quiet_documents(conn, todo)
+        elif name == "payments":
+            todo, rows = self._register_new_payments(conn, todo)
+        for key, record, element in todo:
             vals = self._apply_element(conn, name, element, record or conn)
             if vals:
                 rows.append(dict(vals, dedupe_key=key))
         self._write_jobs(rows)
+
+    def _settle_quiet_documents(self, conn, todo):
+        """Documents whose only news is their Xero status (most of a page): their
+        bindings take the status in one write per status; the rest are returned, to be
+        applied one by one. Decided by ``settlement.document_is_quiet`` on the page's
+        bindings and payment links, read in two queries."""
+        moves = self.env["account.move"].concat(*(record for _k, record, _e in todo))
+        if not moves:
+            return todo
+        bindings = {binding.res_id: binding for binding in self.env[
+            "clarus.xero.binding"].sudo().search([
+                ("connection_id", "=", conn.id), ("res_model", "=", "account.move"),
+                ("res_id", "in", moves.ids)])}
+        note_ids = [element.get("CreditNoteID") for _k, _r, element in todo
+                    if element.get("CreditNoteID")]
+        links = self.env["clarus.xero.payment.link"].sudo().search([
+            ("connection_id", "=", conn.id), "|", ("move_id", "in", moves.ids), "&",
+            ("kind", "=", "credit_note"), ("xero_payment_id", "in", note_ids)])
+        by_move, by_note = {}, {}
+        for link in links:
+            pair = (link.kind, settlement.Link(link.xero_payment_id or None, link.origin,
+                                               link.state, link.create_date, link.amount))
+            by_move.setdefault(link.move_id.id, []).append(pair)
+            if link.kind == "credit_note":
+                by_note.setdefault(link.xero_payment_id, []).append(pair)
+        follow = bool(self.env.context.get(PAYMENTS_FOLLOW_KEY))
+        left, statuses = [], {}
+        for key, record, element in todo:
+            binding = bindings.get(record.id)
+            known = by_move.get(record.id, []) + [
+                pair for pair in by_note.get(element.get("CreditNoteID") or "-", ())
+                if pair not in by_move.get(record.id, [])]
+            if record.clarus_xero_no_import or not binding or not settlement.document_is_quiet(
+                    element, binding.xero_status, known, payments_follow=follow):
+                left.append((key, record, element))
+                continue
+            status = element.get("Status")
+            if status and status != binding.xero_status:
+                statuses.setdefault(status, []).append(binding.id)
+        for status, binding_ids in statuses.items():
+            self.env["clarus.xero.binding"].sudo().browse(binding_ids).write(
+                {"xero_status": status})
+        return left
+
+    def _register_new_payments(self, conn, todo):
+        """The page's payments: those Odoo already links (applied before, or sent from
+        Odoo) and deletions of payments Odoo never held are settled at once; new ones
+        on bound documents are registered together (``_register_many``). Returns the
+        payments left to apply one by one, and the job rows of those registered."""
+        ids = [element.get("PaymentID") for _k, _r, element in todo]
+        linked = {}
+        for link in self.env["clarus.xero.payment.link"].sudo().search([
+                ("connection_id", "=", conn.id), ("xero_payment_id", "in", ids)]):
+            linked.setdefault(link.xero_payment_id, []).append(link.state)
+        left, new = [], []
+        for key, record, element in todo:
+            known = linked.get(element.get("PaymentID"))
+            if element.get("Status") == "DELETED":
+                if known and "active" in known:
+                    left.append((key, record, element))
+            elif record is not None and not known:
+                new.append((key, record, element))
+        if not new:
+            return left, []
+        texts, rest = self.env["clarus.xero.payment.in"]._register_many(conn, new)
+        rows = []
+        for key, record, element in new:
+            if key in texts:
+                rows.append(dict(self._job_vals(conn, "payments", element, record),
+                                 dedupe_key=key, state=states.DONE,
+                                 response_summary=texts[key]))
+        rest_keys = {key for key, _m, _e in rest}
+        return left + [item for item in new if item[0] in rest_keys], rows
 
     def _bound_records(self, conn, name, elements):
         """``{(kind, xero_id): record}`` for the Odoo records bound to the elements."""
@@ -199,13 +280,15 @@ class ClarusXeroPull(models.AbstractModel):
             bindings = self.env["clarus.xero.binding"].sudo().search([
                 ("connection_id", "=", conn.id), ("res_model", "=", model),
                 ("xero_id", "in", list(xero_ids))])
-            records = self.env[model].browse(bindings.mapped("res_id")).exists()
-            existing = set(records.ids)
+            # Iterating the recordset keeps the page's records one prefetch group: their
+            # fields are then read in one query, not one per record.
+            existing = {record.id: record for record in
+                        self.env[model].browse(bindings.mapped("res_id")).exists()}
             kinds = [kind for kind, bound_model in BOUND_MODELS.items() if bound_model == model]
             for binding in bindings:
                 if binding.res_id in existing:
                     for kind in kinds:
-                        found[(kind, binding.xero_id)] = records.browse(binding.res_id)
+                        found[(kind, binding.xero_id)] = existing[binding.res_id]
         return found
 
     def _apply_element(self, conn, name, element, record, requested=False):

@@ -216,6 +216,55 @@ class TestPull(PullCase):
         self.assertEqual(len(self.invoice_reads()) - reads_before, 1, "read back by ID")
         self.assertEqual(bad.amount_residual, bad.amount_total - 40)
 
+    def test_a_page_of_payments_is_registered_together_and_a_bad_one_fails_alone(self):
+        moves = self.sent(count=4)
+        first, second, third, bad = moves
+        for move in (first, third):
+            self.person_pays(move, move.amount_total)
+        # Two payments of one document in the same page.
+        self.person_pays(second, 60)
+        self.person_pays(second, second.amount_total - 60)
+        self.person_pays(bad, 25, code="091")  # a bank account no journal is mapped to
+        first.write({"clarus_xero_no_import": True,
+                     "clarus_xero_no_import_reason": "Settled by the shop"})
+        Payment = type(self.env["account.payment"])
+        creates = []
+        original = Payment.create
+
+        def counted(model, vals_list):
+            creates.append(len(vals_list) if isinstance(vals_list, list) else 1)
+            return original(model, vals_list)
+
+        with patch.object(Payment, "create", counted):
+            self.assertEqual(self.pull(), "ok")
+        self.assertEqual(creates[0], 2, "the page's new payments are created in one go")
+        self.assertIn(third.payment_state, ("paid", "in_payment"))
+        self.assertAlmostEqual(third.amount_residual, 0.0, 2)
+        self.assertAlmostEqual(second.amount_residual, 0.0, 2,
+                               msg="both of its payments reconciled, to the cent")
+        self.assertEqual(len(self.odoo_payments(second)), 2,
+                         "the second payment of the same document is registered too")
+        failed = self.import_jobs(bad)
+        self.assertEqual(failed.state, "failed")
+        self.assertIn("091", failed.error_message)
+        self.assertEqual(bad.amount_residual, bad.amount_total, "nothing half-applied")
+        skipped = self.import_jobs(first)
+        self.assertEqual(set(skipped.mapped("state")), {"done"})
+        self.assertIn("Settled by the shop", skipped[:1].response_summary)
+        self.assertEqual(first.payment_state, "not_paid")
+
+    def test_when_the_batch_fails_each_payment_is_applied_alone(self):
+        moves = self.sent(count=2)
+        for move in moves:
+            self.person_pays(move, move.amount_total)
+        PaymentIn = type(self.env["clarus.xero.payment.in"])
+        with patch.object(PaymentIn, "_register_ready", side_effect=RuntimeError("lock")):
+            self.assertEqual(self.pull(), "ok")
+        for move in moves:
+            self.assertIn(move.payment_state, ("paid", "in_payment"))
+            self.assertEqual(len(self.odoo_payments(move)), 1)
+            self.assertEqual(self.import_jobs(move).state, "done")
+
     def test_do_not_import_is_said_in_a_done_job_and_nothing_applied(self):
         move = self.sent()
         move.write({"clarus_xero_no_import": True,

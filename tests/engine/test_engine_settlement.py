@@ -164,3 +164,39 @@ def test_xero_moments_in_both_forms():
                                                                               30)
     assert settlement.xero_moment("not a date") is None
     assert settlement.xero_moment(None) is None
+
+
+def test_a_document_whose_only_news_is_paid_is_quiet_when_its_payments_follow():
+    paid = invoice([payment("p-1", 100)], Status="PAID")
+    # The Payments read of the same run registers p-1 with its bank account.
+    assert settlement.document_is_quiet(paid, "AUTHORISED", [], payments_follow=True)
+    # Read alone (a webhook), the document must register it itself.
+    assert not settlement.document_is_quiet(paid, "AUTHORISED", [])
+    # Once registered, the document is quiet either way.
+    known = [("payment", Link("p-1", "xero", "active", EARLY, Decimal("100")))]
+    assert settlement.document_is_quiet(paid, "PAID", known)
+
+
+def test_a_listed_payment_with_its_bank_account_is_never_left_for_later():
+    with_account = dict(payment("p-1", 100), Account={"Code": "090"})
+    assert not settlement.document_is_quiet(invoice([with_account]), "AUTHORISED", [],
+                                            payments_follow=True)
+
+
+def test_voided_a_payment_gone_or_held_is_never_quiet():
+    assert not settlement.document_is_quiet(invoice(Status="VOIDED"), "AUTHORISED", [])
+    gone = [("payment", Link("p-9", "xero", "active", EARLY, Decimal("50")))]
+    assert not settlement.document_is_quiet(invoice(), "AUTHORISED", gone)
+    sending = [("payment", Link(None, "odoo", "active", LATE, Decimal("100")))]
+    assert not settlement.document_is_quiet(invoice([payment("p-1", 100)]), "AUTHORISED",
+                                            sending, payments_follow=True)
+
+
+def test_allocations_listed_or_once_applied_and_removed_are_never_quiet():
+    note = {"CreditNoteID": "cn-1", "AppliedAmount": Decimal("30")}
+    assert not settlement.document_is_quiet(invoice(credit_notes=[note]), "AUTHORISED", [])
+    applied = [("credit_note", Link("cn-1", "xero", "active", EARLY, Decimal("30")))]
+    assert not settlement.document_is_quiet(invoice(), "AUTHORISED", applied)
+    # An allocation Odoo made itself is the push's business, not the pull's.
+    made_here = [("credit_note", Link("cn-1", "odoo", "active", EARLY, Decimal("30")))]
+    assert settlement.document_is_quiet(invoice(), "AUTHORISED", made_here)
