@@ -145,6 +145,14 @@ class SaleOrder(models.Model):
 
     # ---- actions on the card ------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The stage follows the order's deliveries; a value given at creation (an import,
+        # a copy of a board's record) would stick until they change.
+        for vals in vals_list:
+            vals.pop("clarus_fulfilment_stage", None)
+        return super().create(vals_list)
+
     def write(self, vals):
         if "clarus_fulfilment_stage" not in vals:
             return super().write(vals)

@@ -5,6 +5,7 @@ from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tests.common import freeze_time
 
@@ -182,6 +183,17 @@ class TestOrderBoard(AllocationCase):
         order.write({"clarus_fulfilment_stage": "to_allocate", "clarus_priority": "2"})
         self.assertEqual(order.clarus_priority, "2")
         self.assertEqual(self._reserved(order, self.product_a), 0)
+
+    def test_a_stage_given_at_creation_is_ignored(self):
+        self._stock(self.product_a, 5)
+        order = self.env["sale.order"].create({
+            "partner_id": self.customer.id, "warehouse_id": self.warehouse.id,
+            "clarus_fulfilment_stage": "shipped",
+            "order_line": [Command.create({"product_id": self.product_a.id, "product_uom_qty": 5})],
+        })
+        self.assertFalse(order.clarus_fulfilment_stage, "a quotation is on no column")
+        order.action_confirm()
+        self.assertEqual(order.clarus_fulfilment_stage, "to_allocate")
 
     # ---- card actions -------------------------------------------------------------
 
