@@ -16,7 +16,7 @@ BOARD_DROPS = {
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
 
     # The board groups by the stage; a card dropped in another column writes it, and
     # write() turns that into an allocation, a deallocation or a refusal with its reason.
