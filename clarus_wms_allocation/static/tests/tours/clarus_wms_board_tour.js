@@ -126,6 +126,28 @@ registry.category("web_tour.tours").add("clarus_wms_run_a_shift_from_the_board",
             content: "The card moves to Allocated, five allocated, nothing short",
             trigger: `${card("Allocated")}:has(.o_clarus_allocated:contains('5.00')):not(:has(.o_clarus_shortage))`,
         },
+        {
+            content: "Drag it back to To Allocate",
+            trigger: draggableCard("Allocated"),
+            async run(helpers) {
+                await helpers.drag_and_drop(column("To Allocate"), { position: "center" });
+            },
+        },
+        {
+            content: "Deallocated: nothing allocated any more",
+            trigger: `${card("To Allocate")}:has(.o_clarus_allocated:contains('0.00')) button[name=action_clarus_allocate]`,
+        },
+        {
+            content: "Drag it to Allocated",
+            trigger: draggableCard("To Allocate"),
+            async run(helpers) {
+                await helpers.drag_and_drop(column("Allocated"), { position: "center" });
+            },
+        },
+        {
+            content: "Allocated again by the drop",
+            trigger: `${card("Allocated")}:has(.o_clarus_allocated:contains('5.00')):not(:has(button[name=action_clarus_allocate]))`,
+        },
         ...doStep("Allocated", "/PICK/", "the pick"),
         {
             content: "Picked: the card moves to Picking, five picked",
