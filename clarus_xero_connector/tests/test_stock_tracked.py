@@ -337,6 +337,21 @@ class TestStockTracked(XeroEmulatorCase):
         self.assertEqual(good.clarus_xero_stock_state, "synced", "the rest goes through")
         self.assertEqual(dec(self.item(free)["QuantityOnHand"]), 0)
 
+        # Doing what the message says (a cost, the move's valuation adjusted) and
+        # retrying sends it, at the value Odoo now holds.
+        free.standard_price = 4.0
+        self.env["product.value"].create({"move_id": bad.id, "value": 20.0,
+                                          "company_id": bad.company_id.id})
+        self.assertEqual(dec(bad.value), 20)
+        self.jobs_for(bad).action_retry()
+        self.assertEqual(bad.clarus_xero_stock_state, "queued")
+        self.push_until_done()
+        self.assertEqual(bad.clarus_xero_stock_state, "synced")
+        self.assertFalse(bad.clarus_xero_stock_error)
+        self.assertEqual(dec(self.item(free)["QuantityOnHand"]), 5)
+        bill = self.xero_document(bad, "Invoices")
+        self.assert_pool(free, [bill], bad)
+
     def test_unmapped_adjustment_account_fails_with_what_to_do(self):
         self.connection.stock_adjustment_account_code = False
         scrap_move = self.count({self.bolt: 3})
