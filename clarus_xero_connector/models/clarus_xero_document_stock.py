@@ -20,6 +20,12 @@ class ClarusXeroDocument(models.AbstractModel):
     def _stock_element(self, ctx, record, direction):
         conn = ctx["connection"]
         moves = record._clarus_xero_stock_moves(direction)
+        if not moves:
+            # Its products were flagged "do not export" (or lost their code) since it
+            # was queued: nothing is left for Xero, and the job is done without a call.
+            ctx.setdefault("settled", {})[(record._name, record.id)] = self.env._(
+                "None of its products is a Xero item any more; nothing was sent.")
+            return None, []
         partner = record._clarus_xero_stock_partner(conn)
         data = {
             "direction": direction,

@@ -110,6 +110,10 @@ class TestStockTracked(XeroEmulatorCase):
         item_line, balance = bill["LineItems"]
         self.assertEqual((item_line["ItemCode"], item_line["AccountCode"]), ("BOLT-1", "630"))
         self.assertEqual(balance["AccountCode"], "312", "Inventory Adjustments")
+        company = self.env["clarus.xero.binding"]._get(self.connection,
+                                                        self.env.company.partner_id)
+        self.assertEqual(bill["Contact"]["ContactID"], company.xero_id,
+                         "adjustments go in the company's name unless another is chosen")
         self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 8)
         self.assertEqual(dec(up.value), Decimal("20"))
         self.assert_pool(self.bolt, [bill], up)
@@ -286,6 +290,22 @@ class TestStockTracked(XeroEmulatorCase):
         self.assertFalse(self.jobs_for(scrap))
         self.assertEqual(scrap.clarus_xero_stock_state, "excluded")
         self.push_until_done()
+        self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 10)
+
+    def test_a_product_flagged_after_its_scrap_was_queued_sends_nothing(self):
+        self.count({self.bolt: 10})
+        self.push_until_done()
+        scrap = self.env["stock.scrap"].create({
+            "product_id": self.bolt.id, "scrap_qty": 2, "location_id": self.stock_location.id})
+        scrap.action_validate()
+        self.bolt.write({"clarus_xero_no_sync": True,
+                         "clarus_xero_no_sync_reason": "Stock kept by hand in Xero"})
+        writes = self.writes("CreditNotes")
+        self.push_until_done()
+        job = self.jobs_for(scrap)
+        self.assertEqual(job.state, "done")
+        self.assertIn("nothing was sent", job.response_summary)
+        self.assertEqual(self.writes("CreditNotes"), writes)
         self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 10)
 
     def test_flagging_a_queued_adjustment_cancels_it(self):
