@@ -280,6 +280,26 @@ class TestStockTracked(XeroEmulatorCase):
         self.assertEqual(scrap.clarus_xero_stock_state, "synced")
         self.assertEqual(dec(self.item(self.bolt)["QuantityOnHand"]), 4)
 
+    def test_operations_show_their_xero_status_to_billing_users_only(self):
+        clerk = new_test_user(self.env, login="clarus-stock-only", groups="stock.group_stock_user",
+                              company_id=self.env.company.id)
+        billing = new_test_user(self.env, login="clarus-stock-billing",
+                                groups="stock.group_stock_user,account.group_account_invoice",
+                                company_id=self.env.company.id)
+        # The views the menus open: Moves Analysis, Scrap Orders, Transfers.
+        for model, refs in (("stock.move", ("stock.view_move_tree", "stock.view_move_form")),
+                            ("stock.scrap", ("stock.stock_scrap_tree_view",
+                                             "stock.stock_scrap_form_view")),
+                            ("stock.picking", ("stock.vpicktree", "stock.view_picking_form"))):
+            for user, shown in ((clerk, False), (billing, True)):
+                views = self.env[model].with_user(user).get_views(
+                    [(self.env.ref(refs[0]).id, "list"),
+                     (self.env.ref(refs[1]).id, "form")])["views"]
+                for view_type in ("list", "form"):
+                    arch = views[view_type]["arch"]
+                    self.assertEqual('name="clarus_xero_stock_state"' in arch, shown,
+                                     f"{model} {view_type} for {user.login}")
+
     def test_do_not_sync_keeps_the_scrap_home(self):
         self.count({self.bolt: 10})
         self.push_until_done()
