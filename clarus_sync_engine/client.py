@@ -62,6 +62,10 @@ KINDS = {
                          "invoices"),
     "stock_adjustment_credit": ("CreditNotes", "CreditNoteID", "CreditNoteNumber",
                                 "update_or_create_credit_notes", "credit_notes"),
+    # Stock valuation (Odoo tracks inventory): POSTED manual journals, found again by the
+    # key in their Narration (``journals.find_where``).
+    "manual_journal": ("ManualJournals", "ManualJournalID", None, "create_manual_journals",
+                       "manual_journals"),
     # One payment per request: ``POST /Payments/{id}`` with Status DELETED.
     "payment_delete": ("Payments", "PaymentID", "Reference", None, None),
     "allocation": ("Allocations", "AllocationID", None, None, None),
@@ -379,7 +383,8 @@ class XeroGateway:
             reader = {"contact": "get_contacts", "item": "get_items",
                       "credit_note": "get_credit_notes", "payment": "get_payments",
                       "invoice": "get_invoices", "stock_adjustment": "get_invoices",
-                      "stock_adjustment_credit": "get_credit_notes"}[kind]
+                      "stock_adjustment_credit": "get_credit_notes",
+                      "manual_journal": "get_manual_journals"}[kind]
             # Archived contacts still hold their code and name: the caller must see them.
             extra = {"include_archived": True} if kind == "contact" else {}
             clauses = [urls.equals_clause(field, key) for key in keys]

@@ -33,6 +33,8 @@ KIND_ORDER = {
     # Stock adjustments (zero-total bills and supplier credit notes) need their items.
     "stock_adjustment": 1,
     "stock_adjustment_credit": 1,
+    # Stock valuation journals (Odoo tracks inventory) need only accounts.
+    "manual_journal": 1,
     "credit_note": 2,
     # A payment deleted in Xero frees the document's amount due before new payments go
     # (an amount changed in Odoo is a deletion and a new payment in Xero).

@@ -33,7 +33,9 @@
         "views/clarus_xero_connection_stock_views.xml",
         "views/stock_xero_status_views.xml",
         "views/clarus_xero_dashboard_views.xml",
+        "security/clarus_xero_stock_journal_security.xml",
         "views/clarus_xero_menus.xml",
+        "views/clarus_xero_stock_journal_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -49,3 +49,7 @@ from . import clarus_xero_connection_stock
 from . import stock_move_xero
 from . import clarus_xero_document_stock
 from . import clarus_xero_job_stock
+from . import clarus_xero_connection_journals
+from . import clarus_xero_stock_journal
+from . import clarus_xero_document_journal
+from . import account_move_journals

@@ -26,7 +26,7 @@ XERO_CALL_ERRORS = (InvalidGrant, HTTPStatusException, OSError, urllib3.exceptio
 # ``accounting.transactions`` at all, and older apps must move to these by 2027.
 DEFAULT_SCOPE = (
     "openid profile email offline_access accounting.contacts accounting.settings "
-    "accounting.invoices accounting.payments"
+    "accounting.invoices accounting.payments accounting.manualjournals"
 )
 SECRET_GROUP = "base.group_system"
 # Where the client secret and the tokens are sent: changing any of these asks for a fresh

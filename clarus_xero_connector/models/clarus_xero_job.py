@@ -25,6 +25,7 @@ KIND_SELECTION = [
     ("import_contact", "Contact from Xero"),
     ("stock_adjustment", "Stock increase (zero-total bill)"),
     ("stock_adjustment_credit", "Stock decrease (zero-total supplier credit)"),
+    ("manual_journal", "Stock valuation (manual journal)"),
 ]
 STATE_SELECTION = [
     (states.PENDING, "Pending"),

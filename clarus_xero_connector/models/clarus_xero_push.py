@@ -40,6 +40,7 @@ BUILDERS = {
     "payment_delete": "_payment_delete_element",
     "stock_adjustment": "_stock_increase_element",
     "stock_adjustment_credit": "_stock_decrease_element",
+    "manual_journal": "_manual_journal_element",
 }
 # Payments and their deletions stand for payment links, not bound records: their results
 # are written on the links (``_record_payments``).
@@ -62,6 +63,8 @@ LOOKUP_FIELD = {
     # Numbered by Odoo (the operation's reference), so a lost answer is found by number.
     "stock_adjustment": "InvoiceNumber",
     "stock_adjustment_credit": "CreditNoteNumber",
+    # Xero's journals have no number: the Narration carries the journal's key.
+    "manual_journal": "Narration",
 }
 
 

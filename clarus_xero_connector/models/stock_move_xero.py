@@ -189,12 +189,11 @@ class StockMove(models.Model):
         """Queue the operations of these done moves, in the transaction that did them."""
         if self.env.context.get(SYNC_CONTEXT_KEY):
             return
-        moves = self._clarus_xero_tracked()
         Connection = self.env["clarus.xero.connection"].sudo()
-        for company, company_moves in moves.grouped("company_id").items():
+        for company, company_moves in self.grouped("company_id").items():
             conn = Connection._for_company(company)
             if conn and conn._sends_stock():
-                company_moves.sudo()._clarus_xero_queue_stock_on(conn)
+                company_moves.sudo()._clarus_xero_tracked()._clarus_xero_queue_stock_on(conn)
 
     def _clarus_xero_queue_stock_on(self, conn):
         operations = {}

@@ -57,6 +57,8 @@ EXPECTED_ACCESS = {
     "clarus.xero.pacing": {"billing": "r", "accounting_manager": "r", "administrator": "r"},
     "clarus.xero.payment.link": {"billing": "r", "accounting_manager": "rwcu",
                                  "administrator": "rwcu"},
+    "clarus.xero.stock.journal": {"billing": "r", "accounting_manager": "rwcu",
+                                  "administrator": "rwcu"},
     # Billing users decide contact conflicts; the sync opens them.
     "clarus.xero.conflict": {"billing": "rw", "accounting_manager": "rwcu",
                              "administrator": "rwcu"},
@@ -66,7 +68,7 @@ OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 COMPANY_BOUND = ("clarus.xero.connection", "clarus.xero.job", "clarus.xero.binding",
                  "clarus.xero.pacing", "clarus.xero.payment.link", "clarus.xero.conflict",
                  "clarus.xero.reference", "clarus.xero.mapping", "clarus.xero.api.usage",
-                 "clarus.xero.webhook.event")
+                 "clarus.xero.webhook.event", "clarus.xero.stock.journal")
 # Readable by administrators only; nobody else reads them, even in a list or an export.
 SECRET_FIELDS = ("client_id", "client_secret", "webhook_key", "access_token", "refresh_token",
                  "token_expires_at", "oauth_state", "oauth_code_verifier", "oauth_user_id")
@@ -121,6 +123,8 @@ class SecurityCase(XeroEmulatorCase):
             "clarus.xero.webhook.event": env["clarus.xero.webhook.event"].create({
                 "connection_id": conn.id, "category": "INVOICE", "resource_id": "r-b",
                 "event_date": "2026-11-23T10:00:00"}),
+            "clarus.xero.stock.journal": env["clarus.xero.stock.journal"].create({
+                "connection_id": conn.id, "date": "2026-11-23", "mode": "daily"}),
             "clarus.xero.conflict": env["clarus.xero.conflict"].create({
                 "connection_id": conn.id, "partner_id": partner.id, "field": "phone",
                 "odoo_value": "B's private number", "xero_value": "B's other number"}),
