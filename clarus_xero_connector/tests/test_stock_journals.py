@@ -58,6 +58,14 @@ class TestStockJournals(XeroEmulatorCase):
             "connection_id": self.connection.id, "kind": "account",
             "account_id": account.id, "xero_reference_id": reference.id})
 
+    def map_warehouse(self, warehouse, option_name):
+        option = self.env["clarus.xero.reference"].search([
+            ("connection_id", "=", self.connection.id), ("kind", "=", "tracking_option"),
+            ("name", "=", option_name)])
+        self.env["clarus.xero.mapping"].create({
+            "connection_id": self.connection.id, "kind": "tracking",
+            "warehouse_id": warehouse.id, "xero_reference_id": option.id})
+
     def transfer(self, quantity, incoming=True, date=None, **vals):
         """Validate a receipt (or a delivery) of ``quantity`` bolts; ``date``: the
         accounting date of its valuation."""
@@ -157,6 +165,26 @@ class TestStockJournals(XeroEmulatorCase):
                                 "310": Decimal("7.50")})
         self.assertEqual(self.xero_balances()["630"], self.odoo_balance(self.stock_account))
         self.assertEqual(self.xero_balances()["310"], self.odoo_balance(self.cogs_account))
+
+    def test_daily_summary_keeps_each_warehouse_on_its_tracking_option(self):
+        self.connection.stock_journal_mode = "daily"
+        yesterday = fields.Date.context_today(self.env.user) - timedelta(days=1)
+        main = self.warehouse
+        second = self.env["stock.warehouse"].create({"name": "Second J", "code": "WJ2"})
+        self.map_warehouse(main, "North")
+        self.map_warehouse(second, "South")
+        self.transfer(10, date=yesterday)
+        self.warehouse = second
+        self.transfer(4, date=yesterday)
+        self.transfer(1, incoming=False, date=yesterday)
+        self.push_until_done()
+        [sent] = self.journals_in_xero()
+        lines = {(line["AccountCode"], line["Tracking"][0]["Option"]):
+                 dec(line["LineAmount"]) for line in sent["JournalLines"]}
+        self.assertEqual(lines, {
+            ("630", "North"): Decimal("25.00"), ("620", "North"): Decimal("-25.00"),
+            ("630", "South"): Decimal("7.50"), ("620", "South"): Decimal("-10.00"),
+            ("310", "South"): Decimal("2.50")})
 
     def test_today_summary_waits_for_the_day_to_end(self):
         self.connection.stock_journal_mode = "daily"
