@@ -3,13 +3,16 @@ from odoo import models
 
 class AccountMove(models.Model):
     """Odoo tracks inventory: a posted stock valuation entry (linked to its stock moves:
-    receipts, deliveries, adjustments, scrap) is queued for Xero as a manual journal."""
+    receipts, deliveries, adjustments, scrap), or the cost of goods sold Odoo adds to a
+    customer invoice or refund (perpetual valuation at invoicing), is queued for Xero as
+    a manual journal."""
 
     _inherit = "account.move"
 
     def _post(self, soft=True):
         posted = super()._post(soft)
-        valuation = posted.filtered(lambda move: move.stock_move_ids)._clarus_journalled()
+        valuation = posted.filtered(
+            lambda move: move.stock_move_ids or move._clarus_cogs_lines())._clarus_journalled()
         if not valuation:
             return posted
         connections = self.env["clarus.xero.connection"].sudo().search(
@@ -25,3 +28,12 @@ class AccountMove(models.Model):
         (the transfer) is flagged "do not export"."""
         return self.filtered(lambda move: not move.clarus_xero_no_sync and not any(
             move.stock_move_ids.picking_id.mapped("clarus_xero_no_sync")))
+
+    def _clarus_valuation_lines(self):
+        """The lines that value stock: all of a stock valuation entry; of an invoice, its
+        cost of goods sold lines (the rest of the invoice goes to Xero as the invoice)."""
+        self.ensure_one()
+        return self.line_ids if self.stock_move_ids else self._clarus_cogs_lines()
+
+    def _clarus_cogs_lines(self):
+        return self.line_ids.filtered(lambda line: line.display_type == "cogs")

@@ -15,7 +15,7 @@ class ClarusXeroDocument(models.AbstractModel):
         moves = journal.move_ids.filtered(lambda m: m.state == "posted")._clarus_journalled()
         entries, problems = [], {}
         for move in moves:
-            unmapped = move.line_ids.account_id.filtered(
+            unmapped = move._clarus_valuation_lines().account_id.filtered(
                 lambda account: not self._account_code(ctx, account))
             if unmapped:
                 problems[move.name] = self.env._(
@@ -63,7 +63,7 @@ class ClarusXeroDocument(models.AbstractModel):
         """The entry's lines as debit/credit pairs on the mapped Xero accounts (the sums
         per account are kept; ``journals.plan`` adds them up again per account)."""
         debits, credits = [], []
-        for line in move.line_ids.sorted("id"):
+        for line in move._clarus_valuation_lines().sorted("id"):
             amount = Decimal(str(line.balance))
             if amount > 0:
                 debits.append([line, amount])
@@ -94,9 +94,11 @@ class ClarusXeroDocument(models.AbstractModel):
         conn = ctx["connection"]
         if conn.tracking_source != "warehouse":
             return ()
-        for stock_move in move.stock_move_ids:
-            warehouse = stock_move.location_dest_id.warehouse_id \
-                or stock_move.location_id.warehouse_id
+        warehouses = [m.location_dest_id.warehouse_id or m.location_id.warehouse_id
+                      for m in move.stock_move_ids]
+        # An invoice's cost of goods sold: the warehouse of the order it bills.
+        warehouses += move.invoice_line_ids.sale_line_ids.order_id.warehouse_id
+        for warehouse in warehouses:
             option = ctx["maps"]["warehouse"].get(warehouse.id)
             if option:
                 return ((option[0], option[1]),)

@@ -239,6 +239,20 @@ class TestStockJournals(XeroEmulatorCase):
         self.assertEqual(len(self.journals_in_xero()), 2)
         self.assertEqual(self.xero_balances()["630"], self.odoo_balance(self.stock_account))
 
+    def test_cost_of_goods_sold_at_invoicing_goes_as_a_journal(self):
+        self.bolt.categ_id.property_account_expense_categ_id = self.cogs_account
+        invoice = self.make_invoice(lines=[(self.bolt, 3, 10.0)])
+        cogs = invoice.line_ids.filtered(lambda line: line.display_type == "cogs")
+        self.assertEqual(sorted(cogs.mapped("balance")), [-7.5, 7.5])
+        self.push_until_done()
+        [journal] = self.journals_in_xero()
+        self.assertIn(invoice.name, journal["Narration"])
+        lines = {line["AccountCode"]: dec(line["LineAmount"])
+                 for line in journal["JournalLines"]}
+        self.assertEqual(lines, {"310": Decimal("7.50"), "630": Decimal("-7.50")},
+                         "only the cost of goods sold: the sale goes as the invoice")
+        self.assertEqual(self.xero_balances()["310"], self.odoo_balance(self.cogs_account))
+
     def test_do_not_sync_operation_sends_nothing(self):
         receipt = self.transfer(10, clarus_xero_no_sync=True,
                                 clarus_xero_no_sync_reason="Consignment stock")
