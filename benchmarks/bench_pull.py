@@ -90,7 +90,10 @@ def prepare(registry, emulator, args):
         _partners, _products, moves = base.build_backlog(env, build_args,
                                                          time.strftime("%H%M%S"))
         conn_id, move_ids = conn.id, moves.ids
-    push_all(registry, emulator, conn_id)
+    bound = push_all(registry, emulator, conn_id)
+    if bound < len(move_ids):
+        raise SystemExit(f"only {bound} of the {len(move_ids)} invoices reached Xero: the "
+                         "load is not the one asked for, so nothing is measured.")
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         conn = env["clarus.xero.connection"].browse(conn_id)
@@ -117,7 +120,8 @@ def push_all(registry, emulator, conn_id):
             cr.commit()
             return float("inf")
 
-        for _run in range(50):
+        # A push run sends about a hundred documents: run until nothing is pending.
+        for _run in range(1000):
             env["clarus.xero.push"]._run(conn, commit=commit)
             cr.commit()
             pending = Job.search([("connection_id", "=", conn_id), ("state", "=", "pending")])
@@ -128,6 +132,7 @@ def push_all(registry, emulator, conn_id):
         bound = env["clarus.xero.binding"].search_count(
             [("connection_id", "=", conn_id), ("res_model", "=", "account.move")])
     log(f"pushed: {bound} invoices bound in Xero in {time.monotonic() - started:.0f} s")
+    return bound
 
 
 def pages_expected(registry, emulator, conn_id):
