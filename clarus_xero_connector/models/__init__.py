@@ -53,3 +53,4 @@ from . import clarus_xero_connection_journals
 from . import clarus_xero_stock_journal
 from . import clarus_xero_document_journal
 from . import account_move_journals
+from . import clarus_xero_stock_reconciliation

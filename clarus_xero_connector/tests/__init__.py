@@ -27,4 +27,5 @@ from . import test_pull
 from . import test_demo_story
 from . import test_dashboard
 from . import test_stock_tracked
+from . import test_stock_reconciliation
 from . import test_stock_journals

@@ -59,6 +59,14 @@ EXPECTED_ACCESS = {
                                  "administrator": "rwcu"},
     "clarus.xero.stock.journal": {"billing": "r", "accounting_manager": "rwcu",
                                   "administrator": "rwcu"},
+    # Stock users and billing users read stock checks; stock managers correct Xero from
+    # them (through the job queue, not by writing them).
+    "clarus.xero.stock.reconciliation": {"billing": "r", "stock_user": "r",
+                                         "accounting_manager": "rwcu",
+                                         "administrator": "rwcu"},
+    "clarus.xero.stock.reconciliation.line": {"billing": "r", "stock_user": "r",
+                                              "accounting_manager": "rwcu",
+                                              "administrator": "rwcu"},
     # Billing users decide contact conflicts; the sync opens them.
     "clarus.xero.conflict": {"billing": "rw", "accounting_manager": "rwcu",
                              "administrator": "rwcu"},
@@ -68,7 +76,8 @@ OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 COMPANY_BOUND = ("clarus.xero.connection", "clarus.xero.job", "clarus.xero.binding",
                  "clarus.xero.pacing", "clarus.xero.payment.link", "clarus.xero.conflict",
                  "clarus.xero.reference", "clarus.xero.mapping", "clarus.xero.api.usage",
-                 "clarus.xero.webhook.event", "clarus.xero.stock.journal")
+                 "clarus.xero.webhook.event", "clarus.xero.stock.journal",
+                 "clarus.xero.stock.reconciliation", "clarus.xero.stock.reconciliation.line")
 # Readable by administrators only; nobody else reads them, even in a list or an export.
 SECRET_FIELDS = ("client_id", "client_secret", "webhook_key", "access_token", "refresh_token",
                  "token_expires_at", "oauth_state", "oauth_code_verifier", "oauth_user_id")
@@ -98,6 +107,7 @@ class SecurityCase(XeroEmulatorCase):
         partner = env["res.partner"].create({"name": "Shared customer"})
         reference = env["clarus.xero.reference"].create({
             "connection_id": conn.id, "kind": "account", "code": "B200", "name": "B sales"})
+        recon = env["clarus.xero.stock.reconciliation"].create({"connection_id": conn.id})
         return {
             "clarus.xero.connection": conn,
             "clarus.xero.job": env["clarus.xero.job"].create({
@@ -125,6 +135,11 @@ class SecurityCase(XeroEmulatorCase):
                 "event_date": "2026-11-23T10:00:00"}),
             "clarus.xero.stock.journal": env["clarus.xero.stock.journal"].create({
                 "connection_id": conn.id, "date": "2026-11-23", "mode": "daily"}),
+            "clarus.xero.stock.reconciliation": recon,
+            "clarus.xero.stock.reconciliation.line": env[
+                "clarus.xero.stock.reconciliation.line"].create({
+                    "reconciliation_id": recon.id, "company_id": self.company_b.id,
+                    "code": "B-ITEM", "odoo_qty": 3.0, "xero_qty": 2.0}),
             "clarus.xero.conflict": env["clarus.xero.conflict"].create({
                 "connection_id": conn.id, "partner_id": partner.id, "field": "phone",
                 "odoo_value": "B's private number", "xero_value": "B's other number"}),
