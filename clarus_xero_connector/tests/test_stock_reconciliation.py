@@ -241,6 +241,20 @@ class TestStockReconciliation(XeroEmulatorCase):
         with self.assertRaisesRegex(UserError, "manual journal"):
             line.action_correct_xero()
 
+    def test_check_now_opens_this_companys_lines(self):
+        self.count({self.bolt: 8})
+        self.push_until_done()
+        self.bill_entered_in_xero(self.bolt, 2, 2.5)
+        action = self.Recon._action_check_now()
+        run = self.Recon.search([("connection_id", "=", self.connection.id)], limit=1)
+        self.assertEqual(action["res_model"], "clarus.xero.stock.reconciliation.line")
+        lines = self.env[action["res_model"]].search(action["domain"])
+        self.assertEqual(lines, run.line_ids)
+        self.assertEqual(lines.filtered("is_difference").product_id, self.bolt)
+        clerk = new_test_user(self.env, login="clarus-recon-clerk", groups="base.group_user")
+        with self.assertRaisesRegex(UserError, "Only stock or accounting managers"):
+            self.Recon.with_user(clerk)._action_check_now()
+
     def test_pdf_report_lists_the_lines(self):
         self.count({self.bolt: 8})
         self.push_until_done()
