@@ -7,7 +7,7 @@ class AccountMove(models.Model):
     customer invoice or refund (perpetual valuation at invoicing), is queued for Xero as
     a manual journal."""
 
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     def _post(self, soft=True):
         posted = super()._post(soft)

@@ -8,7 +8,7 @@ from clarus_sync_engine import journals
 class ClarusXeroDocument(models.AbstractModel):
     """Stock valuation journals -> Xero ManualJournals (POSTED)."""
 
-    _inherit = "clarus.xero.document"
+    _inherit = "clarus.xero.document"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _manual_journal_element(self, ctx, journal):
