@@ -75,7 +75,9 @@ class ClarusXeroStockReconciliation(models.Model):
     def _tracked_rows(self):
         self.ensure_one()
         conn, company = self.connection_id, self.company_id
-        products = self.env["product.product"].with_company(company).search([
+        # Only this company's locations count (``qty_available`` reads every allowed one).
+        products = self.env["product.product"].with_company(company).with_context(
+            allowed_company_ids=company.ids).search([
             ("is_storable", "=", True), ("default_code", "!=", False),
             ("clarus_xero_no_sync", "=", False),
             "|", ("company_id", "=", False), ("company_id", "=", company.id)])

@@ -199,11 +199,20 @@ class TestStockReconciliation(XeroEmulatorCase):
             line.write({"xero_qty": 8})
         self.assertFalse(self.jobs_for(line))
 
-    def test_another_company_sees_none_of_the_checks(self):
+    def test_another_company_sees_none_of_the_checks_and_its_stock_does_not_count(self):
         self.count({self.bolt: 8})
         self.push_until_done()
-        run = self.Recon._check(self.connection)
         other = self.env["res.company"].create({"name": "Clarus Recon B"})
+        other_stock = self.env["stock.warehouse"].sudo().search(
+            [("company_id", "=", other.id)], limit=1).lot_stock_id
+        self.env["stock.quant"].sudo().with_company(other)._update_available_quantity(
+            self.bolt, other_stock, 5)
+        self.env.user.company_ids |= other
+        # Checked by a user working in both companies at once.
+        run = self.Recon.with_context(
+            allowed_company_ids=[self.env.company.id, other.id])._check(self.connection)
+        self.assertEqual(self.line(run, self.bolt).odoo_qty, 8, "company B's 5 are not ours")
+        self.assertFalse(run.line_ids.filtered("is_difference"))
         user = new_test_user(self.env, login="clarus-recon-b", groups="stock.group_stock_user",
                              company_id=other.id, company_ids=[(6, 0, other.ids)])
         Line = self.env["clarus.xero.stock.reconciliation.line"].with_user(user)
