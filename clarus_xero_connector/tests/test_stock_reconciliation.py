@@ -184,6 +184,28 @@ class TestStockReconciliation(XeroEmulatorCase):
         cron = self.env.ref("clarus_xero_connector.ir_cron_clarus_xero_stock_check")
         self.assertEqual(cron.code, "model._cron_check()")
 
+    def test_a_line_that_cannot_be_corrected_fails_alone(self):
+        self.count({self.bolt: 8, self.nut: 10})
+        self.push_until_done()
+        self.bill_entered_in_xero(self.bolt, 2, 2.5)
+        self.nut.standard_price = 0.5  # the nut differs in value only
+        run = self.Recon._check(self.connection)
+        differing = run.line_ids.filtered("is_difference")
+        self.assertEqual(differing.product_id, self.bolt | self.nut)
+        answer = differing.action_correct_xero()
+        self.assertEqual(answer["params"]["type"], "warning")
+        self.assertIn("Only the value differs", answer["params"]["message"])
+        self.assertEqual(self.jobs_for(self.line(run, self.bolt)).kind,
+                         "stock_adjustment_credit")
+        self.assertFalse(self.jobs_for(self.line(run, self.nut)))
+
+    def test_a_connection_that_cannot_be_checked_leaves_a_check_with_its_reason(self):
+        self.connection.tracked_items = False  # no trial balance scope granted
+        self.Recon._cron_check()
+        run = self.Recon.search([("connection_id", "=", self.connection.id)], limit=1)
+        self.assertIn("accounting.reports.trialbalance.read", run.error_message)
+        self.assertFalse(run.line_ids)
+
     def test_stock_users_read_and_only_managers_correct(self):
         self.count({self.bolt: 8})
         self.push_until_done()
