@@ -26,6 +26,8 @@ SHOTS = [
     ("board", "clarus_wms_allocation.sale_order_board_action", ".o_kanban_record"),
     ("dashboard", "clarus_xero_connector.clarus_xero_connection_action_dashboard",
      ".o_action_manager .o_view_controller"),
+    ("dashboard-jobs-per-hour", "clarus_xero_connector.clarus_xero_job_action_hourly",
+     ".o_graph_renderer canvas"),
     ("error-center", "clarus_xero_connector.clarus_xero_job_action_errors",
      ".o_data_row"),
 ]
